@@ -90,7 +90,8 @@ AgentConfig loadAgentConfig(const std::filesystem::path& file) {
   std::vector<std::string> headers;
   for (std::string line; std::getline(in, line);) {
     const auto t = values::trim(line);
-    if (t.size() > 2 && t.front() == '[' && t.back() == ']') headers.emplace_back(values::trim(t.substr(1, t.size() - 2)));
+    if (t.size() > 2 && t.front() == '[' && t.back() == ']')
+      headers.emplace_back(values::trim(t.substr(1, t.size() - 2)));
   }
   in.clear();
   in.seekg(0);
@@ -147,9 +148,11 @@ AgentConfig loadAgentConfig(const std::filesystem::path& file) {
   }
   // A run that may last longer than its period would overlap the next one.
   for (auto& s : c.plugins) {
-    if (!sectionsWithTimeout.count(s.section)) s.timeout = std::min<std::chrono::nanoseconds>(s.every, std::chrono::seconds(30));
+    if (!sectionsWithTimeout.count(s.section))
+      s.timeout = std::min<std::chrono::nanoseconds>(s.every, std::chrono::seconds(30));
     if (s.timeout > s.every)
-      throw Error(where(c, s.section, "run_timeout") + "is longer than run_every; a run must end before the next starts");
+      throw Error(where(c, s.section, "run_timeout") +
+                  "is longer than run_every; a run must end before the next starts");
   }
   return c;
 }
@@ -167,7 +170,8 @@ std::map<std::string, std::string> validatePluginOptions(const AgentConfig& c, c
   for (const auto& key : schema.configKeys) {
     const auto it = s.options.find(key.name);
     if (it == s.options.end()) {
-      if (!key.defaultValue) throw Error(where(c, s.section, key.name) + "required by plugin '" + schema.name + "' (" + key.doc + ")");
+      if (!key.defaultValue)
+        throw Error(where(c, s.section, key.name) + "required by plugin '" + schema.name + "' (" + key.doc + ")");
       if (key.defaultValue->empty()) {
         out[key.name] = "";
         continue;

@@ -70,7 +70,8 @@ int main(int argc, char** argv) {
   if (vm.count("help")) {
     std::cout << "usage: streamswarm-agent --config FILE [--once] [--plugin-dir DIR]\n"
                  "       streamswarm-agent --list-plugins [--plugin-dir DIR]\n\n"
-              << visible << "\nExit status: 0 ok, 1 some run failed (with --once), 2 configuration or start-up error.\n";
+              << visible
+              << "\nExit status: 0 ok, 1 some run failed (with --once), 2 configuration or start-up error.\n";
     return 0;
   }
   if (vm.count("version")) {
@@ -99,13 +100,14 @@ int main(int argc, char** argv) {
     boost::asio::signal_set signals(io, SIGINT, SIGTERM);
     signals.async_wait([&](boost::system::error_code ec, int signal) {
       if (ec) return;
-      core::logLine(core::LogLevel::kInfo, std::string("received ") + (signal == SIGINT ? "SIGINT" : "SIGTERM") +
-                                               "; stopping");
+      core::logLine(core::LogLevel::kInfo,
+                    std::string("received ") + (signal == SIGINT ? "SIGINT" : "SIGTERM") + "; stopping");
       finish();
     });
     runner.start([&] {
       if (!once) {
-        core::logLine(core::LogLevel::kInfo, "agent '" + config->name + "' running; plugins from " + pluginDir.string());
+        core::logLine(core::LogLevel::kInfo,
+                      "agent '" + config->name + "' running; plugins from " + pluginDir.string());
         runner.runPeriodically();
         return;
       }

@@ -11,7 +11,9 @@ LogLevel gLevel = LogLevel::kInfo;
 constexpr const char* kNames[] = {"debug", "info", "warning", "error"};
 }  // namespace
 
-void setLogLevel(LogLevel level) { gLevel = level; }
+void setLogLevel(LogLevel level) {
+  gLevel = level;
+}
 
 LogLevel logLevelFromName(const std::string& name) {
   for (int i = 0; i < 4; ++i)
@@ -21,7 +23,8 @@ LogLevel logLevelFromName(const std::string& name) {
 
 void logLine(LogLevel level, const std::string& message) {
   if (level < gLevel) return;
-  const auto now = std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch());
+  const auto now =
+      std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch());
   std::fprintf(stderr, "%s %s: %s\n", rfc3339(now.count()).c_str(), kNames[static_cast<int>(level)], message.c_str());
 }
 

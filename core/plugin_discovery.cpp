@@ -47,6 +47,8 @@ std::filesystem::path executableDir() {
   return ec ? std::filesystem::current_path() : self.parent_path();
 }
 
-std::filesystem::path defaultPluginDir() { return executableDir().parent_path() / "lib" / "streamswarm" / "plugins"; }
+std::filesystem::path defaultPluginDir() {
+  return executableDir().parent_path() / "lib" / "streamswarm" / "plugins";
+}
 
 }  // namespace streamswarm::core

@@ -9,9 +9,9 @@
 namespace streamswarm::core {
 
 struct Discovery {
-  std::vector<PluginManifest> usable;           // loadable by this agent, sorted by name
-  std::vector<PluginManifest> refused;          // ABI incompatible
-  std::vector<std::string> problems;            // one line each: refused plugins, unreadable files, clashes
+  std::vector<PluginManifest> usable;   // loadable by this agent, sorted by name
+  std::vector<PluginManifest> refused;  // ABI incompatible
+  std::vector<std::string> problems;    // one line each: refused plugins, unreadable files, clashes
 };
 
 // Lists the *.so files in `dir` and reads their manifests without running plugin code. A second

@@ -55,10 +55,12 @@ class Channel {
 };
 
 std::int64_t nowNs() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
 }
 std::int64_t monoNs() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch()).count();
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch())
+      .count();
 }
 
 // One run in flight: its cancellation flag and the host callbacks the plugin sees.
@@ -91,7 +93,8 @@ void emitResult(void* ctx, const ss_result* r) {
   if (r->target) msg["target"] = r->target;
   if (r->document_json) msg["document"] = r->document_json;
   std::string error = r->error ? r->error : "";
-  if (dropped) error += std::string(error.empty() ? "" : "; ") + std::to_string(dropped) + " non-finite metric value(s) dropped";
+  if (dropped)
+    error += std::string(error.empty() ? "" : "; ") + std::to_string(dropped) + " non-finite metric value(s) dropped";
   if (!error.empty()) msg["error"] = error;
   run->channel->send(msg);
 }
@@ -131,11 +134,16 @@ class PluginHost {
   void handle(const json::object& msg) {
     reapFinished();
     const auto op = msg.at("op").as_string();
-    if (op == "create") create(msg);
-    else if (op == "run") run(msg);
-    else if (op == "cancel") cancel(static_cast<std::uint64_t>(msg.at("run").to_number<std::int64_t>()));
-    else if (op == "destroy") destroy(json::value_to<std::string>(msg.at("instance")));
-    else channel_.send(json::object{{"type", "protocol_error"}, {"error", "unknown op '" + std::string(op) + "'"}});
+    if (op == "create")
+      create(msg);
+    else if (op == "run")
+      run(msg);
+    else if (op == "cancel")
+      cancel(static_cast<std::uint64_t>(msg.at("run").to_number<std::int64_t>()));
+    else if (op == "destroy")
+      destroy(json::value_to<std::string>(msg.at("instance")));
+    else
+      channel_.send(json::object{{"type", "protocol_error"}, {"error", "unknown op '" + std::string(op) + "'"}});
   }
 
   // The agent closed the channel: cancel what runs, give it a moment, then tear down.
@@ -189,7 +197,8 @@ class PluginHost {
     const auto name = json::value_to<std::string>(msg.at("instance"));
     const auto it = instances_.find(name);
     if (it == instances_.end()) {
-      channel_.send(json::object{{"type", "done"}, {"run", id}, {"status", SS_ERROR}, {"error", "no instance '" + name + "'"}});
+      channel_.send(
+          json::object{{"type", "done"}, {"run", id}, {"status", SS_ERROR}, {"error", "no instance '" + name + "'"}});
       return;
     }
     auto run = std::make_unique<Run>();
@@ -247,8 +256,10 @@ int main(int argc, char** argv) {
   int fd = -1;
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string flag = argv[i];
-    if (flag == "--plugin") pluginFile = argv[i + 1];
-    else if (flag == "--fd") fd = std::atoi(argv[i + 1]);
+    if (flag == "--plugin")
+      pluginFile = argv[i + 1];
+    else if (flag == "--fd")
+      fd = std::atoi(argv[i + 1]);
   }
   if (pluginFile.empty() || fd < 0) {
     std::cerr << "usage: streamswarm-plugin-host --plugin FILE --fd N (started by streamswarm-agent)\n";
@@ -262,7 +273,8 @@ int main(int argc, char** argv) {
     channel.send(json::object{{"type", "fatal"}, {"error", e.what()}});
     return 3;
   }
-  channel.send(json::object{{"type", "hello"}, {"pid", static_cast<std::int64_t>(getpid())},
+  channel.send(json::object{{"type", "hello"},
+                            {"pid", static_cast<std::int64_t>(getpid())},
                             {"schema", streamswarm::core::toJson(library->schema())}});
 
   PluginHost host(*library, channel);

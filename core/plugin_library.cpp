@@ -37,7 +37,8 @@ PluginLibrary::PluginLibrary(const std::filesystem::path& file) {
   if (!d.create || !d.run || !d.destroy) throw Error(where + "descriptor lacks create, run or destroy");
   schema_ = schemaFromDescriptor(d);
   if (schema_.name != reading.manifest->name)
-    throw Error(where + "descriptor name '" + schema_.name + "' differs from manifest name '" + reading.manifest->name + "'");
+    throw Error(where + "descriptor name '" + schema_.name + "' differs from manifest name '" + reading.manifest->name +
+                "'");
   if (const auto problem = schemaProblem(schema_); !problem.empty()) throw Error(where + problem);
 }
 

@@ -16,7 +16,9 @@ namespace {
 
 constexpr std::uintmax_t kMaxPluginFileBytes = 512u * 1024 * 1024;
 
-std::string fixedString(const char* field, std::size_t size) { return std::string(field, strnlen(field, size)); }
+std::string fixedString(const char* field, std::size_t size) {
+  return std::string(field, strnlen(field, size));
+}
 
 // Boost.DLL lists sections and symbols but does not hand out section contents, so the manifest
 // bytes are read from the ELF section table directly.
@@ -108,12 +110,13 @@ std::string abiIncompatibility(const PluginManifest& m) {
   const auto theirs = std::to_string(m.abiMajor) + "." + std::to_string(m.abiMinor);
   const auto ours = std::to_string(SS_ABI_MAJOR) + "." + std::to_string(SS_ABI_MINOR);
   if (m.abiMajor != SS_ABI_MAJOR)
-    return "plugin " + m.file.string() + " ('" + m.name + "') uses plugin ABI " + theirs + ", this agent supports ABI " +
-           ours + " (major versions differ): rebuild the plugin against StreamSwarm SDK " +
-           std::to_string(SS_ABI_MAJOR) + ".x";
+    return "plugin " + m.file.string() + " ('" + m.name + "') uses plugin ABI " + theirs +
+           ", this agent supports ABI " + ours +
+           " (major versions differ): rebuild the plugin against StreamSwarm SDK " + std::to_string(SS_ABI_MAJOR) +
+           ".x";
   if (m.abiMinor > SS_ABI_MINOR)
-    return "plugin " + m.file.string() + " ('" + m.name + "') uses plugin ABI " + theirs + ", newer than this agent's ABI " +
-           ours + ": upgrade the agent or rebuild the plugin against SDK " + ours;
+    return "plugin " + m.file.string() + " ('" + m.name + "') uses plugin ABI " + theirs +
+           ", newer than this agent's ABI " + ours + ": upgrade the agent or rebuild the plugin against SDK " + ours;
   return {};
 }
 

@@ -119,28 +119,29 @@ void PluginProcess::kill() {
 }
 
 void PluginProcess::readMore() {
-  socket_.async_read_some(asio::buffer(buffer_), [self = shared_from_this()](boost::system::error_code ec, std::size_t n) {
-    if (ec) {
-      self->channelClosed();
-      return;
-    }
-    if (!self->lines_.append(std::string_view(self->buffer_.data(), n))) {
-      self->kill();  // a runaway line: the host is broken
-      self->channelClosed();
-      return;
-    }
-    while (auto line = self->lines_.next()) {
-      boost::system::error_code parseError;
-      auto value = json::parse(*line, parseError);
-      if (parseError || !value.is_object()) {
-        self->kill();
-        self->channelClosed();
-        return;
-      }
-      self->onMessage_(value.as_object());
-    }
-    if (self->socket_.is_open()) self->readMore();
-  });
+  socket_.async_read_some(asio::buffer(buffer_),
+                          [self = shared_from_this()](boost::system::error_code ec, std::size_t n) {
+                            if (ec) {
+                              self->channelClosed();
+                              return;
+                            }
+                            if (!self->lines_.append(std::string_view(self->buffer_.data(), n))) {
+                              self->kill();  // a runaway line: the host is broken
+                              self->channelClosed();
+                              return;
+                            }
+                            while (auto line = self->lines_.next()) {
+                              boost::system::error_code parseError;
+                              auto value = json::parse(*line, parseError);
+                              if (parseError || !value.is_object()) {
+                                self->kill();
+                                self->channelClosed();
+                                return;
+                              }
+                              self->onMessage_(value.as_object());
+                            }
+                            if (self->socket_.is_open()) self->readMore();
+                          });
 }
 
 void PluginProcess::channelClosed() {

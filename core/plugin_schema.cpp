@@ -10,9 +10,8 @@ namespace streamswarm::core {
 namespace json = boost::json;
 
 ss_config_key ConfigKeySpec::view() const {
-  return ss_config_key{name.c_str(), type,     defaultValue ? defaultValue->c_str() : nullptr,
-                       doc.c_str(),  minValue, maxValue,
-                       choices.empty() ? nullptr : choices.c_str()};
+  return ss_config_key{name.c_str(), type,     defaultValue ? defaultValue->c_str() : nullptr, doc.c_str(),
+                       minValue,     maxValue, choices.empty() ? nullptr : choices.c_str()};
 }
 
 const ConfigKeySpec* PluginSchema::findKey(const std::string& key) const {
@@ -28,7 +27,9 @@ bool PluginSchema::declaresMetric(const std::string& metric) const {
 }
 
 namespace {
-std::string str(const char* s) { return s ? s : ""; }
+std::string str(const char* s) {
+  return s ? s : "";
+}
 }  // namespace
 
 PluginSchema schemaFromDescriptor(const ss_plugin_descriptor& d) {
@@ -41,8 +42,9 @@ PluginSchema schemaFromDescriptor(const ss_plugin_descriptor& d) {
   s.description = str(d.description);
   for (std::size_t i = 0; i < d.config_key_count; ++i) {
     const auto& k = d.config_keys[i];
-    s.configKeys.push_back({str(k.name), k.type, k.default_value ? std::optional<std::string>(k.default_value) : std::nullopt,
-                            str(k.doc), k.min_value, k.max_value, str(k.choices)});
+    s.configKeys.push_back({str(k.name), k.type,
+                            k.default_value ? std::optional<std::string>(k.default_value) : std::nullopt, str(k.doc),
+                            k.min_value, k.max_value, str(k.choices)});
   }
   for (std::size_t i = 0; i < d.metric_count; ++i) {
     const auto& m = d.metrics[i];
@@ -89,7 +91,8 @@ json::value toJson(const PluginSchema& s) {
   }
   json::array metrics;
   for (const auto& m : s.metrics)
-    metrics.push_back(json::object{{"name", m.name}, {"unit", m.unit}, {"kind", metricKindName(m.kind)}, {"doc", m.doc}});
+    metrics.push_back(
+        json::object{{"name", m.name}, {"unit", m.unit}, {"kind", metricKindName(m.kind)}, {"doc", m.doc}});
   return json::object{{"name", s.name},
                       {"version", s.version},
                       {"description", s.description},

@@ -14,6 +14,8 @@ namespace {
 constexpr auto kInitialBackoff = std::chrono::seconds(1);
 constexpr auto kMaxBackoff = std::chrono::seconds(60);
 constexpr auto kCancelGrace = std::chrono::seconds(2);  // a cancelled run's time to return
+// A host gets this long to exit after its input closed (it waits 5 s for cancelled runs itself).
+constexpr auto kShutdownDeadline = std::chrono::seconds(7);
 
 std::string secondsText(std::chrono::nanoseconds d) {
   const double s = std::chrono::duration<double>(d).count();
@@ -23,7 +25,8 @@ std::string secondsText(std::chrono::nanoseconds d) {
 }
 
 std::int64_t nowNs() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
 }
 }  // namespace
 
@@ -45,13 +48,14 @@ void PluginSupervisor::launch() {
   ready_ = false;
   process_ = std::make_shared<PluginProcess>(io_, hostExe_, manifest_.file);
   std::weak_ptr<PluginSupervisor> weak = shared_from_this();
-  auto process = process_;
+  // Identity only: a shared_ptr here would make the process own itself through its handlers.
+  const PluginProcess* process = process_.get();
   process_->start(
       [weak, process](const json::object& msg) {
-        if (auto self = weak.lock(); self && self->process_ == process) self->onMessage(msg);
+        if (auto self = weak.lock(); self && self->process_.get() == process) self->onMessage(msg);
       },
       [weak, process](const std::string& how) {
-        if (auto self = weak.lock(); self && self->process_ == process) self->onExit(how);
+        if (auto self = weak.lock(); self && self->process_.get() == process) self->onExit(how);
       });
 }
 
@@ -87,7 +91,8 @@ void PluginSupervisor::onMessage(const json::object& msg) {
       pendingCreates_.erase(it);
       handler(ok, !ok && msg.at("config_error").as_bool(), error);
     } else if (!ok) {
-      logLine(LogLevel::kError, "plugin " + manifest_.name + ": instance '" + key + "' could not be recreated: " + error);
+      logLine(LogLevel::kError,
+              "plugin " + manifest_.name + ": instance '" + key + "' could not be recreated: " + error);
     }
   } else if (type == "log") {
     const auto level = static_cast<int>(msg.at("level").to_number<std::int64_t>());
@@ -96,7 +101,8 @@ void PluginSupervisor::onMessage(const json::object& msg) {
   } else if (type == "fatal") {
     downReason_ = json::value_to<std::string>(msg.at("error"));
   } else if (type == "protocol_error") {
-    logLine(LogLevel::kError, "plugin " + manifest_.name + ": host reports " + json::value_to<std::string>(msg.at("error")));
+    logLine(LogLevel::kError,
+            "plugin " + manifest_.name + ": host reports " + json::value_to<std::string>(msg.at("error")));
   }
 }
 
@@ -118,7 +124,8 @@ void PluginSupervisor::onResult(const json::object& msg) {
     const std::string metric(name);
     if (!schema_->declaresMetric(metric)) {
       if (warnedMetrics_.insert(metric).second)
-        logLine(LogLevel::kWarning, "plugin " + manifest_.name + " emitted undeclared metric '" + metric + "'; dropped");
+        logLine(LogLevel::kWarning,
+                "plugin " + manifest_.name + " emitted undeclared metric '" + metric + "'; dropped");
       continue;
     }
     r.metrics.emplace_back(metric, value.to_number<double>());
@@ -128,7 +135,8 @@ void PluginSupervisor::onResult(const json::object& msg) {
     boost::system::error_code ec;
     const auto doc = json::parse(d->as_string(), ec);
     if (ec || !doc.is_object()) {
-      r.error += std::string(r.error.empty() ? "" : "; ") + "plugin emitted a result document that is not a JSON object";
+      r.error +=
+          std::string(r.error.empty() ? "" : "; ") + "plugin emitted a result document that is not a JSON object";
     } else {
       r.document = std::string(d->as_string());
       r.documentSchema = schema_->documentSchemaVersion;
@@ -189,6 +197,7 @@ void PluginSupervisor::onExit(const std::string& how) {
     return;
   }
   if (stopping_) {
+    restartTimer_.cancel();
     if (auto done = std::exchange(onStopped_, nullptr)) done();
     return;
   }
@@ -248,9 +257,10 @@ void PluginSupervisor::onTimeout(std::uint64_t runId) {
     it->second.timedOut = true;
     process_->send(json::object{{"op", "cancel"}, {"run", runId}});
     it->second.timer->expires_after(kCancelGrace);
-    it->second.timer->async_wait([weak = std::weak_ptr<PluginSupervisor>(shared_from_this()), runId](boost::system::error_code ec) {
-      if (auto self = weak.lock(); self && !ec) self->onTimeout(runId);
-    });
+    it->second.timer->async_wait(
+        [weak = std::weak_ptr<PluginSupervisor>(shared_from_this()), runId](boost::system::error_code ec) {
+          if (auto self = weak.lock(); self && !ec) self->onTimeout(runId);
+        });
     return;
   }
   // Cancellation was ignored: the plugin is stuck, and only ending its process frees it.
@@ -267,6 +277,10 @@ void PluginSupervisor::shutdown(std::function<void()> done) {
   onStopped_ = std::move(done);
   for (const auto& [id, run] : runs_) process_->send(json::object{{"op", "cancel"}, {"run", id}});
   process_->closeInput();
+  restartTimer_.expires_after(kShutdownDeadline);
+  restartTimer_.async_wait([weak = std::weak_ptr<PluginSupervisor>(shared_from_this())](boost::system::error_code ec) {
+    if (auto self = weak.lock(); self && !ec && self->process_) self->process_->kill();
+  });
 }
 
 }  // namespace streamswarm::core

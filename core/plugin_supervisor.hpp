@@ -35,7 +35,8 @@ class PluginSupervisor : public std::enable_shared_from_this<PluginSupervisor> {
   using CreateHandler = std::function<void(bool ok, bool configError, const std::string& error)>;
   using RunHandler = std::function<void(bool ok)>;
 
-  PluginSupervisor(boost::asio::io_context& io, std::filesystem::path hostExe, PluginManifest manifest, ResultSink sink);
+  PluginSupervisor(boost::asio::io_context& io, std::filesystem::path hostExe, PluginManifest manifest,
+                   ResultSink sink);
 
   // Starts the host; onHello gets the schema, or the reason the plugin could not be loaded.
   void start(HelloHandler onHello);

@@ -1,8 +1,8 @@
 #define BOOST_TEST_MODULE plugin_discovery
 #include "core/plugin_discovery.hpp"
+#include "core/plugin_library.hpp"
 #include "core/plugin_manifest.hpp"
 #include "core/plugin_schema.hpp"
-#include "core/plugin_library.hpp"
 #include "tests/support/process.hpp"
 
 #include <boost/json.hpp>

@@ -1,6 +1,6 @@
 #define BOOST_TEST_MODULE probe_result
-#include "core/line_buffer.hpp"
 #include "core/probe_result.hpp"
+#include "core/line_buffer.hpp"
 
 #include <boost/json.hpp>
 #include <boost/test/unit_test.hpp>

@@ -38,7 +38,9 @@ std::vector<json::object> results(const std::string& out, const std::string& plu
   return found;
 }
 
-std::string errorOf(const json::object& o) { return o.contains("error") ? std::string(o.at("error").as_string()) : ""; }
+std::string errorOf(const json::object& o) {
+  return o.contains("error") ? std::string(o.at("error").as_string()) : "";
+}
 
 std::size_t count(const std::string& haystack, const std::string& needle) {
   std::size_t n = 0;
@@ -117,9 +119,9 @@ BOOST_FIXTURE_TEST_CASE(configuration_errors_stop_the_start_with_file_key_and_re
   auto r = once("[plugin.probe_a]\nmdoe = ok\n");
   BOOST_TEST(r.status == 2);
   BOOST_TEST(r.out.empty());
-  BOOST_TEST(r.err.find(file + ": [plugin.probe_a] key 'mdoe': unknown option for plugin 'probe_a'") !=
-                 std::string::npos,
-             r.err);
+  BOOST_TEST(
+      r.err.find(file + ": [plugin.probe_a] key 'mdoe': unknown option for plugin 'probe_a'") != std::string::npos,
+      r.err);
 
   r = once("[plugin.probe_a]\nmode = sideways\n");
   BOOST_TEST(r.status == 2);

@@ -31,7 +31,8 @@ class TestProbe {
 
   explicit TestProbe(const streamswarm::Options& o)
       : mode_(o.text("mode")), value_(o.number("value")), targets_(o.list("targets")), delay_(o.duration("delay")) {
-    if (o.boolean("reject")) throw streamswarm::ConfigError("option 'reject': this probe was told to reject its options");
+    if (o.boolean("reject"))
+      throw streamswarm::ConfigError("option 'reject': this probe was told to reject its options");
   }
 
   void run(streamswarm::Host& host) {
