@@ -56,6 +56,95 @@ void applyAgentKey(AgentConfig& c, const std::string& key, const std::string& va
   }
 }
 
+bool validName(std::string_view s) {
+  return !s.empty() && std::all_of(s.begin(), s.end(), [](char ch) {
+    return (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '_' || ch == '-';
+  });
+}
+
+std::optional<std::uint64_t> parseByteSize(std::string_view text) {
+  const auto s = values::trim(text);
+  std::size_t unitStart = s.size();
+  while (unitStart > 0 && (s[unitStart - 1] < '0' || s[unitStart - 1] > '9') && s[unitStart - 1] != '.') --unitStart;
+  const auto number = values::parseDouble(s.substr(0, unitStart));
+  if (!number || *number < 0) return std::nullopt;
+  const auto unit = values::trim(s.substr(unitStart));
+  constexpr std::pair<std::string_view, double> kUnits[] = {
+      {"", 1},          {"B", 1},         {"KB", 1e3}, {"MB", 1e6},    {"GB", 1e9},   {"KiB", 1024},
+      {"MiB", 1048576}, {"GiB", 1 << 30}, {"K", 1024}, {"M", 1048576}, {"G", 1 << 30}};
+  for (const auto& [name, scale] : kUnits)
+    if (unit == name) {
+      const double bytes = *number * scale;
+      if (bytes > 1e18) return std::nullopt;
+      return static_cast<std::uint64_t>(bytes);
+    }
+  return std::nullopt;
+}
+
+void applyServerKey(AgentConfig& c, const std::string& key, const std::string& value) {
+  auto& s = *c.server;
+  const auto text = std::string(values::trim(value));
+  auto nonEmpty = [&] {
+    if (text.empty()) throw Error(where(c, "server", key) + "must not be empty");
+  };
+  if (key == "url") {
+    std::string error;
+    const auto url = parseServerUrl(text, error);
+    if (!url) throw Error(where(c, "server", key) + error);
+    s.url = *url;
+  } else if (key == "enrollment_token") {
+    nonEmpty();
+    s.enrollmentToken = text;
+  } else if (key == "enrollment_token_file") {
+    nonEmpty();
+    s.enrollmentTokenFile = std::filesystem::path(text);
+  } else if (key == "ca_file") {
+    nonEmpty();
+    std::ifstream probe(text);
+    if (!probe) throw Error(where(c, "server", key) + "cannot read '" + text + "'");
+    s.caFile = std::filesystem::path(text);
+  } else if (key == "state_dir") {
+    nonEmpty();
+    s.stateDir = std::filesystem::path(text);
+  } else if (key == "spool_max_bytes") {
+    const auto bytes = parseByteSize(text);
+    if (!bytes) throw Error(where(c, "server", key) + "'" + text + "' is not a size (e.g. 268435456, 256MiB, 1GB)");
+    if (*bytes < kMinSpoolBytes)
+      throw Error(where(c, "server", key) + "'" + text + "' is less than the minimum of 64KiB");
+    s.spoolMaxBytes = *bytes;
+  } else if (key == "batch_size") {
+    const auto n = values::parseInt(text);
+    if (!n || *n < 1 || *n > static_cast<std::int64_t>(kMaxBatchSize))
+      throw Error(where(c, "server", key) + "'" + text + "' is not a number in 1.." + std::to_string(kMaxBatchSize));
+    s.batchSize = static_cast<std::size_t>(*n);
+  } else if (key == "heartbeat") {
+    const auto ns = values::parseDurationNs(text);
+    if (!ns) throw Error(where(c, "server", key) + "'" + text + "' is not a duration (e.g. 10s, 1m)");
+    if (*ns < 1'000'000'000 || *ns > 3'600'000'000'000)
+      throw Error(where(c, "server", key) + "'" + text + "' is outside 1s..1h");
+    s.heartbeat = std::chrono::nanoseconds(*ns);
+  } else if (key == "test_plugins") {
+    s.testPlugins = values::splitList(text);
+    for (const auto& name : s.testPlugins)
+      if (!validName(name))
+        throw Error(where(c, "server", key) + "'" + name + "' is not a plugin name (a-z, 0-9, '_' and '-')");
+  } else {
+    throw Error(where(c, "server", key) +
+                "unknown key (known: url, enrollment_token, enrollment_token_file, ca_file, state_dir, "
+                "spool_max_bytes, batch_size, heartbeat, test_plugins)");
+  }
+}
+
+void checkServer(const AgentConfig& c, const std::set<std::string>& seen) {
+  const auto& s = *c.server;
+  if (!seen.count("server.url"))
+    throw Error(c.file.string() + ": [server]: key 'url' is required (e.g. http://127.0.0.1:8080)");
+  if (!s.enrollmentToken.empty() && s.enrollmentTokenFile)
+    throw Error(where(c, "server", "enrollment_token_file") +
+                "give enrollment_token or enrollment_token_file, not both");
+  if (s.caFile && !s.url.tls) throw Error(where(c, "server", "ca_file") + "is only used with an https:// url");
+}
+
 void applySectionKey(const AgentConfig& c, PluginSection& s, const std::string& key, const std::string& value) {
   if (key == "enabled") {
     const auto b = values::parseBool(value);
@@ -68,12 +157,6 @@ void applySectionKey(const AgentConfig& c, PluginSection& s, const std::string& 
   } else {
     s.options[key] = value;
   }
-}
-
-bool validName(std::string_view s) {
-  return !s.empty() && std::all_of(s.begin(), s.end(), [](char ch) {
-    return (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '_' || ch == '-';
-  });
 }
 
 }  // namespace
@@ -109,7 +192,7 @@ AgentConfig loadAgentConfig(const std::filesystem::path& file) {
   std::set<std::string> sectionsWithTimeout;
   auto sectionFor = [&](const std::string& section) -> PluginSection& {
     if (section.rfind("plugin.", 0) != 0)
-      throw Error(file.string() + ": unknown section [" + section + "] (expected [agent] or [plugin.NAME])");
+      throw Error(file.string() + ": unknown section [" + section + "] (expected [agent], [server] or [plugin.NAME])");
     auto [it, added] = sectionIndex.try_emplace(section, c.plugins.size());
     if (added) {
       PluginSection s;
@@ -126,8 +209,12 @@ AgentConfig loadAgentConfig(const std::filesystem::path& file) {
     }
     return c.plugins[it->second];
   };
-  for (const auto& header : headers)
-    if (header != "agent") sectionFor(header);
+  for (const auto& header : headers) {
+    if (header == "server")
+      c.server.emplace();
+    else if (header != "agent")
+      sectionFor(header);
+  }
 
   for (const auto& opt : parsed.options) {
     const auto& full = opt.string_key;
@@ -142,10 +229,16 @@ AgentConfig loadAgentConfig(const std::filesystem::path& file) {
       applyAgentKey(c, key, value);
       continue;
     }
+    if (section == "server") {
+      if (!c.server) c.server.emplace();
+      applyServerKey(c, key, value);
+      continue;
+    }
     auto& s = sectionFor(section);
     applySectionKey(c, s, key, value);
     if (key == "run_timeout") sectionsWithTimeout.insert(section);
   }
+  if (c.server) checkServer(c, seen);
   // A run that may last longer than its period would overlap the next one.
   for (auto& s : c.plugins) {
     if (!sectionsWithTimeout.count(s.section))
@@ -155,6 +248,20 @@ AgentConfig loadAgentConfig(const std::filesystem::path& file) {
                   "is longer than run_every; a run must end before the next starts");
   }
   return c;
+}
+
+std::string enrollmentToken(const AgentConfig& c) {
+  const auto& s = *c.server;
+  if (!s.enrollmentToken.empty()) return s.enrollmentToken;
+  if (!s.enrollmentTokenFile)
+    throw Error(c.file.string() + ": [server]: this agent has no credential in " + s.credentialFile().string() +
+                " yet; set enrollment_token or enrollment_token_file to enroll it");
+  std::ifstream in(*s.enrollmentTokenFile);
+  std::string token;
+  if (!in || !std::getline(in, token) || values::trim(token).empty())
+    throw Error(where(c, "server", "enrollment_token_file") + "cannot read a token from '" +
+                s.enrollmentTokenFile->string() + "'");
+  return std::string(values::trim(token));
 }
 
 std::map<std::string, std::string> validatePluginOptions(const AgentConfig& c, const PluginSection& s,

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "core/plugin_schema.hpp"
+#include "core/server_api.hpp"
 
 #include <chrono>
 #include <filesystem>
@@ -24,6 +25,26 @@ struct PluginSection {
   std::string label() const { return instance.empty() ? plugin : plugin + "." + instance; }
 };
 
+// The [server] section: where results go and tests come from. Without it the agent is local only.
+struct ServerConfig {
+  ServerUrl url;
+  std::string enrollmentToken;                               // enrollment_token, used once
+  std::optional<std::filesystem::path> enrollmentTokenFile;  // or read from this file when needed
+  std::optional<std::filesystem::path> caFile;               // https: verify the server against it
+  std::filesystem::path stateDir = "/var/lib/streamswarm-agent";
+  std::uint64_t spoolMaxBytes = 256ull << 20;
+  std::size_t batchSize = 1000;
+  std::chrono::nanoseconds heartbeat = std::chrono::seconds(10);
+  std::vector<std::string> testPlugins;  // offered for server tests besides the enabled [plugin.*]
+
+  std::filesystem::path credentialFile() const { return stateDir / "credential"; }
+  std::filesystem::path spoolFile() const { return stateDir / "spool.db"; }
+};
+
+// Named limits of the [server] keys.
+inline constexpr std::uint64_t kMinSpoolBytes = 64u * 1024;
+inline constexpr std::size_t kMaxBatchSize = 5000;  // the server's limit per request
+
 struct AgentConfig {
   std::filesystem::path file;
   std::string name;  // defaults to the host name
@@ -31,6 +52,7 @@ struct AgentConfig {
   std::string logLevel = "info";
   std::vector<std::string> labels;
   std::vector<PluginSection> plugins;
+  std::optional<ServerConfig> server;
 };
 
 // Keys the agent itself reads in every plugin section; a plugin may not declare them.
@@ -39,6 +61,11 @@ inline constexpr const char* kSectionKeys[] = {"enabled", "run_every", "run_time
 // Reads an INI file. Unknown sections, unknown [agent] keys, repeated keys and bad values of the
 // agent's own keys throw Error naming the file, section, key and reason.
 AgentConfig loadAgentConfig(const std::filesystem::path& file);
+
+// The enrollment token from [server] enrollment_token or enrollment_token_file (read now, so the
+// file may be removed once the agent has enrolled). Throws Error naming the key when there is none
+// or the file cannot be read.
+std::string enrollmentToken(const AgentConfig& config);
 
 // Checks a section's plugin options against the schema the plugin declared: unknown keys, missing
 // required keys and bad values throw Error (file, section, key, reason). Returns the normalised

@@ -25,6 +25,7 @@ std::string rfc3339(std::int64_t unixNs) {
 std::string toJsonLine(const ProbeResult& r) {
   JsonWriter w;
   w.beginObject().field("plugin", r.plugin);
+  if (!r.testId.empty()) w.field("test_id", r.testId);
   if (!r.instance.empty()) w.field("instance", r.instance);
   if (!r.target.empty()) w.field("target", r.target);
   w.field("timestamp", rfc3339(r.timestampNs));

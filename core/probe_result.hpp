@@ -12,6 +12,7 @@ namespace streamswarm::core {
 struct ProbeResult {
   std::string plugin;
   std::string instance;  // empty for the unnamed instance
+  std::string testId;    // the server test this run belongs to; empty for a local config section
   std::string target;    // empty when the probe has none
   std::int64_t timestampNs = 0;
   std::vector<std::pair<std::string, double>> metrics;
@@ -21,7 +22,7 @@ struct ProbeResult {
 };
 
 // One line of JSON, numbers in their shortest exact form:
-// {"plugin","instance"?,"target"?,"timestamp","metrics":{},"document"?,"document_schema"?,"error"?}
+// {"plugin","test_id"?,"instance"?,"target"?,"timestamp","metrics":{},"document"?,"document_schema"?,"error"?}
 std::string toJsonLine(const ProbeResult& result);
 
 // UTC, RFC 3339 with microseconds: 2026-11-21T23:59:01.123456Z

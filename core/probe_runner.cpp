@@ -18,6 +18,7 @@ ProbeRunner::ProbeRunner(boost::asio::io_context& io, AgentConfig config, std::f
       sink_(std::move(sink)) {}
 
 void ProbeRunner::failSection(const PluginSection& section, const std::string& error) {
+  ++startupFailures_;
   ProbeResult r;
   r.plugin = section.plugin;
   r.instance = section.instance;
@@ -117,8 +118,7 @@ void ProbeRunner::runOnce(std::function<void(int failures)> done) {
   };
   auto tally = std::make_shared<Tally>();
   tally->done = std::move(done);
-  for (auto& instance : instances_)
-    if (!instance.live) ++tally->failures;
+  tally->failures = startupFailures_;
   for (auto& instance : instances_) {
     if (!instance.live) continue;
     ++tally->outstanding;

@@ -58,6 +58,7 @@ class ProbeRunner {
   std::vector<Instance> instances_;
   std::function<void()> onReady_;
   int pending_ = 0;
+  int startupFailures_ = 0;  // sections that could not start: they count as failed runs
   bool stopping_ = false;
 };
 

@@ -21,4 +21,11 @@ function(streamswarm_add_plugin name)
   endif()
   # Undefined symbols would only show up at load time on the agent's host; fail the link instead.
   target_link_options(${target} PRIVATE -Wl,--no-undefined)
+  # Hidden visibility does not cover the standard library's templates (namespace std is declared
+  # visibility("default")), so a version script keeps everything but the manifest and the entry
+  # alias (names from abi.h) local: no part of the plugin's C++ runtime can bind to the host's.
+  set(exports ${CMAKE_CURRENT_BINARY_DIR}/streamswarm_plugin_exports.map)
+  file(CONFIGURE OUTPUT ${exports} CONTENT "{\n  global: streamswarm_manifest; streamswarm_plugin_v1;\n  local: *;\n};\n")
+  target_link_options(${target} PRIVATE -Wl,--version-script=${exports})
+  set_property(TARGET ${target} APPEND PROPERTY LINK_DEPENDS ${exports})
 endfunction()

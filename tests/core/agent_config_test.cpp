@@ -123,7 +123,7 @@ BOOST_FIXTURE_TEST_CASE(validates_plugin_options_against_schema, Fixture) {
   const auto c = load("[plugin.ping]\ntargets = a, b ,c\ninterval = 250ms\nfamily = ipv6\n");
   const auto options = validatePluginOptions(c, c.plugins[0], schema());
   BOOST_TEST(options.at("targets") == "a,b,c");
-  BOOST_TEST(options.at("interval") == "250000000");
+  BOOST_TEST(options.at("interval") == "250000000ns");
   BOOST_TEST(options.at("count") == "5");  // default
   BOOST_TEST(options.at("family") == "ipv6");
   BOOST_TEST(options.at("source") == "");

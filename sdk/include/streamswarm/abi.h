@@ -62,7 +62,7 @@ typedef enum ss_value_type {
   SS_TYPE_INT = 2, /* 64-bit signed decimal */
   SS_TYPE_DOUBLE = 3,
   SS_TYPE_BOOL = 4,     /* true/false, yes/no, on/off, 1/0 */
-  SS_TYPE_DURATION = 5, /* a number with unit ns, us, ms, s, m, h; normalised to ns */
+  SS_TYPE_DURATION = 5, /* a number with unit ns, us, ms, s, m, h; normalised to "<n>ns" */
   SS_TYPE_LIST = 6,     /* comma-separated strings */
   SS_TYPE_ENUM = 7      /* one of `choices` */
 } ss_value_type;

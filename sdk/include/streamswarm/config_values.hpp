@@ -115,7 +115,7 @@ inline std::string formatNumber(double v) {
 }
 
 // Validates `text` for `key` and returns its normalised form: durations become integer
-// nanoseconds, booleans "true"/"false", lists are re-joined without blanks.
+// nanoseconds with the unit ("250000000ns"), booleans "true"/"false", lists are re-joined without blanks.
 inline Checked check(const ss_config_key& key, std::string_view text) {
   const bool bounded = key.min_value <= key.max_value;
   auto outOfRange = [&](double v) { return bounded && (v < key.min_value || v > key.max_value); };
@@ -146,7 +146,8 @@ inline Checked check(const ss_config_key& key, std::string_view text) {
       const auto v = parseDurationNs(text);
       if (!v) return {std::nullopt, "'" + std::string(text) + "' is not a duration (e.g. 500ms, 10s, 5m)"};
       if (outOfRange(static_cast<double>(*v) / 1e9)) return rangeError(std::string(trim(text)) + " (in seconds)");
-      return {std::to_string(*v), {}};
+      // With its unit, so any reader of the normalised text (parseDurationNs) gets it right.
+      return {std::to_string(*v) + "ns", {}};
     }
     case SS_TYPE_LIST: {
       std::string joined;

@@ -65,7 +65,9 @@ class Options {
   // What the agent does with a config section: rejects unknown keys and bad values, fills in
   // defaults, and normalises values. Plugin unit tests use it to build options the same way.
   static Options validated(std::span<const ss_config_key> keys, const std::map<std::string, std::string>& given) {
-    for (const auto& [name, text] : given) {
+    for (const auto& entry : given) {
+      // Not a structured binding: clang before 16 cannot capture one in the lambda below.
+      const std::string& name = entry.first;
       const auto known = std::any_of(keys.begin(), keys.end(), [&](const ss_config_key& k) { return name == k.name; });
       if (!known) throw ConfigError("unknown option '" + name + "'");
     }
