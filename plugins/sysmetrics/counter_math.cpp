@@ -7,7 +7,9 @@ namespace {
 
 constexpr std::uint64_t kMax32 = std::numeric_limits<std::uint32_t>::max();
 
-std::uint64_t ticks(std::uint64_t previous, std::uint64_t current) { return current >= previous ? current - previous : 0; }
+std::uint64_t ticks(std::uint64_t previous, std::uint64_t current) {
+  return current >= previous ? current - previous : 0;
+}
 
 }  // namespace
 

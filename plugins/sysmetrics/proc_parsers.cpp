@@ -21,7 +21,9 @@ constexpr std::size_t kDiskFieldsPartition = 4;
 // /proc/net/dev after the name: 8 receive and 8 transmit counters.
 constexpr std::size_t kNetDevFields = 16;
 
-bool isSpace(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\v' || c == '\f'; }
+bool isSpace(char c) {
+  return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\v' || c == '\f';
+}
 
 std::string lineWarning(std::size_t number, std::string_view what, std::string_view line) {
   return "line " + std::to_string(number) + ": " + std::string(what) + ": " + quoted(line);
@@ -100,7 +102,7 @@ void parseKernelStat(std::string_view text, KernelStat& out, Warnings& warnings)
     if (key.starts_with("cpu")) {
       const auto suffix = key.substr(3);
       if (!suffix.empty() && !allDigits(suffix)) {
-        warnings.push_back(lineWarning(number, "unexpected CPU name '" + std::string(key) + "'", line));
+        warnings.push_back(lineWarning(number, "unexpected CPU name " + quoted(key), line));
         return;
       }
       std::array<std::uint64_t, kCpuColumns> column{};
@@ -108,7 +110,7 @@ void parseKernelStat(std::string_view text, KernelStat& out, Warnings& warnings)
       for (auto token = fields.next(); !token.empty() && count < kCpuColumns; token = fields.next()) {
         const auto value = parseUnsigned(token);
         if (!value) {
-          warnings.push_back(lineWarning(number, "CPU time '" + std::string(token) + "' is not a number", line));
+          warnings.push_back(lineWarning(number, "CPU time " + quoted(token) + " is not a number", line));
           return;
         }
         column[count++] = *value;
@@ -148,15 +150,24 @@ void parseMemInfo(std::string_view text, MemInfo& out, Warnings& warnings) {
     }
     const auto key = trimmed(line.substr(0, colon));
     std::optional<std::uint64_t>* target = nullptr;
-    if (key == "MemTotal") target = &out.memTotal;
-    else if (key == "MemFree") target = &out.memFree;
-    else if (key == "MemAvailable") target = &out.memAvailable;
-    else if (key == "Buffers") target = &out.buffers;
-    else if (key == "Cached") target = &out.cached;
-    else if (key == "SReclaimable") target = &out.sReclaimable;
-    else if (key == "Shmem") target = &out.shmem;
-    else if (key == "SwapTotal") target = &out.swapTotal;
-    else if (key == "SwapFree") target = &out.swapFree;
+    if (key == "MemTotal")
+      target = &out.memTotal;
+    else if (key == "MemFree")
+      target = &out.memFree;
+    else if (key == "MemAvailable")
+      target = &out.memAvailable;
+    else if (key == "Buffers")
+      target = &out.buffers;
+    else if (key == "Cached")
+      target = &out.cached;
+    else if (key == "SReclaimable")
+      target = &out.sReclaimable;
+    else if (key == "Shmem")
+      target = &out.shmem;
+    else if (key == "SwapTotal")
+      target = &out.swapTotal;
+    else if (key == "SwapFree")
+      target = &out.swapFree;
     if (!target) return;  // a line sysmetrics does not use; new kernels keep adding them
     Fields fields(line.substr(colon + 1));
     const auto value = parseUnsigned(fields.next());
@@ -165,7 +176,7 @@ void parseMemInfo(std::string_view text, MemInfo& out, Warnings& warnings) {
     if (unit == "kB")
       scale = 1024;
     else if (!unit.empty()) {
-      warnings.push_back(lineWarning(number, "unknown unit '" + std::string(unit) + "'", line));
+      warnings.push_back(lineWarning(number, "unknown unit " + quoted(unit), line));
       return;
     }
     if (!value || *value > std::numeric_limits<std::uint64_t>::max() / scale) {
@@ -211,7 +222,7 @@ void parseDiskStats(std::string_view text, std::vector<DiskCounters>& out, Warni
     for (auto token = fields.next(); !token.empty(); token = fields.next()) {
       const auto parsed = parseUnsigned(token);
       if (!parsed) {
-        warnings.push_back(lineWarning(number, "counter '" + std::string(token) + "' is not a number", line));
+        warnings.push_back(lineWarning(number, "counter " + quoted(token) + " is not a number", line));
         return;
       }
       if (count < kDiskFieldsFull) value[count] = *parsed;
@@ -255,7 +266,7 @@ void parseNetDev(std::string_view text, std::vector<NetCounters>& out, Warnings&
     for (auto token = fields.next(); !token.empty() && count < kNetDevFields; token = fields.next()) {
       const auto parsed = parseUnsigned(token);
       if (!parsed) {
-        warnings.push_back(lineWarning(number, "counter '" + std::string(token) + "' is not a number", line));
+        warnings.push_back(lineWarning(number, "counter " + quoted(token) + " is not a number", line));
         return;
       }
       value[count++] = *parsed;
@@ -341,30 +352,33 @@ void parseDeviceFilesystems(std::string_view text, std::vector<std::string>& out
 
 void parseCpuInfoMhz(std::string_view text, std::vector<CpuFrequency>& out, Warnings& warnings) {
   out.clear();
-  std::optional<std::uint64_t> processor;
-  std::uint64_t blocks = 0;  // a "cpu MHz" line before any "processor" line still gets a name
+  // The "processor" number of the current block; a "cpu MHz" line without one (no such kernel is
+  // known) is named after its position instead.
+  std::uint64_t processor = 0;
+  bool haveProcessor = false;
   forEachLine(text, [&](std::string_view line, std::size_t number) {
     const auto colon = line.find(':');
     if (colon == std::string_view::npos) return;
     const auto key = trimmed(line.substr(0, colon));
     const auto value = trimmed(line.substr(colon + 1));
     if (key == "processor") {
-      processor = parseUnsigned(value);
-      if (!processor) warnings.push_back(lineWarning(number, "processor number is not a number", line));
+      const auto parsed = parseUnsigned(value);
+      haveProcessor = parsed.has_value();
+      processor = parsed.value_or(0);
+      if (!haveProcessor) warnings.push_back(lineWarning(number, "processor number is not a number", line));
       return;
     }
-    if (key.size() != 7 || !std::equal(key.begin(), key.end(), "cpu mhz", [](char a, char b) {
-          return (a >= 'A' && a <= 'Z' ? static_cast<char>(a - 'A' + 'a') : a) == b;
-        }))
-      return;
+    const bool isMhz = key.size() == 7 && std::equal(key.begin(), key.end(), "cpu mhz", [](char a, char b) {
+                         return (a >= 'A' && a <= 'Z' ? static_cast<char>(a - 'A' + 'a') : a) == b;
+                       });
+    if (!isMhz) return;
     const auto mhz = parseDecimal(value);
     if (!mhz) {
       warnings.push_back(lineWarning(number, "'cpu MHz' is not a number", line));
       return;
     }
-    out.push_back({"cpu" + std::to_string(processor ? *processor : blocks), *mhz});
-    ++blocks;
-    processor.reset();
+    out.push_back({"cpu" + std::to_string(haveProcessor ? processor : out.size()), *mhz});
+    haveProcessor = false;
   });
 }
 

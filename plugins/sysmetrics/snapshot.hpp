@@ -22,7 +22,7 @@ struct CpuTimes {
   std::uint64_t irq = 0;
   std::uint64_t softirq = 0;
   std::uint64_t steal = 0;
-  std::uint64_t guest = 0;  // already included in user
+  std::uint64_t guest = 0;      // already included in user
   std::uint64_t guestNice = 0;  // already included in nice
 };
 
@@ -66,7 +66,7 @@ struct LoadAvg {
 
 // One line of /proc/diskstats.
 struct DiskCounters {
-  std::string name;  // "sda", "nvme0n1p1", "cciss/c0d0"
+  std::string name;               // "sda", "nvme0n1p1", "cciss/c0d0"
   std::uint64_t reads = 0;        // completed
   std::uint64_t readSectors = 0;  // always 512-byte units, whatever the device's sector size
   std::uint64_t writes = 0;
