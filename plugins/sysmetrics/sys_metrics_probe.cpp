@@ -208,7 +208,12 @@ void SysMetricsProbe::run(Host& host) {
   if (!havePrevious_ || host.monotonic() - previous_.taken < kMinRateInterval) {
     previous_.taken = host.monotonic();
     reader_.readCounters(previous_, problems_);
-    if (!host.sleepFor(sampleWindow_)) return;  // cancelled: nothing half-measured goes out
+    if (!host.sleepFor(sampleWindow_)) {
+      // Cancelled: nothing half-measured goes out, but the first snapshot is whole; keeping it
+      // lets the next run report at once instead of sleeping (and timing out) again.
+      havePrevious_ = true;
+      return;
+    }
   }
   current_.taken = host.monotonic();
   reader_.readCounters(current_, problems_);

@@ -601,6 +601,24 @@ BOOST_AUTO_TEST_CASE(cancelled_run_emits_nothing) {
   BOOST_TEST(host.results().empty());
 }
 
+// A first run cut short by its timeout keeps its whole first snapshot, so the next run reports at
+// once instead of sleeping through the window (and timing out) again, forever.
+BOOST_AUTO_TEST_CASE(cancelled_first_run_lets_the_next_report_without_sleeping) {
+  auto probe = makeProbe<SysMetricsProbe>({{"proc_root", fixture("recorded/t0/proc").string()}});
+  FakeHost cancelled;
+  cancelled.cancel();
+  auto first = cancelled.host();
+  probe.run(first);
+  BOOST_TEST(cancelled.results().empty());
+  FakeHost later;  // same monotonic origin as the first host
+  later.clock().advance(5s);
+  auto second = later.host();
+  probe.run(second);
+  BOOST_TEST(sleptMs(later) == 0);
+  BOOST_TEST_REQUIRE(later.results().size() == 1u);
+  BOOST_TEST(later.results()[0].find("mem.total_bytes").has_value());  // same files twice: no CPU delta
+}
+
 BOOST_AUTO_TEST_CASE(runs_too_close_together_sample_again) {
   FakeHost host;
   auto probe =
