@@ -5,6 +5,9 @@
 #include "core/log.hpp"
 #include "core/plugin_discovery.hpp"
 #include "core/probe_runner.hpp"
+#include "core/result_spool.hpp"
+#include "core/server_link.hpp"
+#include "core/test_runner.hpp"
 
 #include <streamswarm/abi.h>
 
@@ -43,11 +46,14 @@ int listPlugins(const std::filesystem::path& dir) {
   return 0;
 }
 
-void printResult(const core::ProbeResult& r) {
-  const auto line = core::toJsonLine(r);
+void printLine(const std::string& line) {
   std::fwrite(line.data(), 1, line.size(), stdout);
   std::fputc('\n', stdout);
   std::fflush(stdout);
+}
+
+void printResult(const core::ProbeResult& r) {
+  printLine(core::toJsonLine(r));
 }
 
 }  // namespace
@@ -57,8 +63,9 @@ int main(int argc, char** argv) {
   visible.add_options()("help,h", "show this help")("version", "print the agent and plugin ABI versions")(
       "config,c", po::value<std::string>(), "agent config file (INI)")(
       "plugin-dir", po::value<std::string>(), "directory of plugin *.so files (default: ../lib/streamswarm/plugins)")(
-      "list-plugins", "list the plugins found, without running them")("once",
-                                                                      "run every enabled plugin once, then exit");
+      "list-plugins", "list the plugins found, without running them")(
+      "once", "run every enabled plugin once, print the results, then exit (does not contact the server)")(
+      "print-results", "with a [server] section: also print each result, with its spool seq, on stdout");
   po::variables_map vm;
   try {
     po::store(po::command_line_parser(argc, argv).options(visible).run(), vm);
@@ -68,7 +75,7 @@ int main(int argc, char** argv) {
     return kExitStartup;
   }
   if (vm.count("help")) {
-    std::cout << "usage: streamswarm-agent --config FILE [--once] [--plugin-dir DIR]\n"
+    std::cout << "usage: streamswarm-agent --config FILE [--once | --print-results] [--plugin-dir DIR]\n"
                  "       streamswarm-agent --list-plugins [--plugin-dir DIR]\n\n"
               << visible
               << "\nExit status: 0 ok, 1 some run failed (with --once), 2 configuration or start-up error.\n";
@@ -95,8 +102,55 @@ int main(int argc, char** argv) {
     boost::asio::io_context io;
     const bool once = vm.count("once") > 0;
     int exitCode = 0;
-    core::ProbeRunner runner(io, *config, pluginDir, core::executableDir() / "streamswarm-plugin-host", printResult);
-    auto finish = [&] { runner.stop([&] { io.stop(); }); };
+
+    // With a server, every result goes to the durable spool before anything else; the link
+    // delivers it from there. Without one (or with --once), results go to stdout only.
+    const bool serverMode = config->server && !once;
+    const bool printSpooled = vm.count("print-results") > 0;
+    std::unique_ptr<core::ResultSpool> spool;
+    std::shared_ptr<core::ServerLink> link;
+    std::unique_ptr<core::TestRunner> tests;
+    if (serverMode) {
+      try {
+        core::ensureStateDir(config->server->stateDir);
+      } catch (const core::Error& e) {
+        throw core::Error(config->file.string() + ": [server] key 'state_dir': " + e.what());
+      }
+      spool = std::make_unique<core::ResultSpool>(config->server->spoolFile(), config->server->spoolMaxBytes);
+    }
+    auto sink = [&](core::ProbeResult r) {
+      if (!spool) {
+        printResult(r);
+        return;
+      }
+      const auto payload = core::spoolPayload(r);
+      std::int64_t seq = 0;
+      try {
+        seq = spool->append(payload);
+      } catch (const std::exception& e) {
+        core::logLine(core::LogLevel::kError, std::string("result lost: ") + e.what());
+        return;
+      }
+      if (printSpooled && seq != 0) printLine(core::withSeq(seq, payload));
+      if (link) link->resultsAppended();
+    };
+    core::ProbeRunner runner(io, *config, pluginDir, core::executableDir() / "streamswarm-plugin-host", sink);
+    auto finish = [&] {
+      if (tests) tests->stop();
+      if (link) link->stop();
+      runner.stop([&] { io.stop(); });
+    };
+    if (serverMode) {
+      tests = std::make_unique<core::TestRunner>(
+          io, [&](const std::string& plugin) { return runner.supervisorFor(plugin); }, sink);
+      link = std::make_shared<core::ServerLink>(
+          io, *config, *spool, STREAMSWARM_VERSION, [&](const std::vector<core::ServerTest>& t) { tests->apply(t); },
+          [&](const std::string& message) {
+            std::fprintf(stderr, "streamswarm-agent: error: %s\n", message.c_str());
+            exitCode = kExitStartup;
+            finish();
+          });
+    }
     boost::asio::signal_set signals(io, SIGINT, SIGTERM);
     signals.async_wait([&](boost::system::error_code ec, int signal) {
       if (ec) return;
@@ -106,9 +160,14 @@ int main(int argc, char** argv) {
     });
     runner.start([&] {
       if (!once) {
-        core::logLine(core::LogLevel::kInfo,
-                      "agent '" + config->name + "' running; plugins from " + pluginDir.string());
+        core::logLine(
+            core::LogLevel::kInfo,
+            "agent '" + config->name + "' running; plugins from " + pluginDir.string() +
+                (spool ? "; results to " + config->server->url.describe() + " through " + spool->file().string() +
+                             " (" + std::to_string(spool->pendingCount()) + " pending)"
+                       : std::string()));
         runner.runPeriodically();
+        if (link) link->start(runner.schemas());
         return;
       }
       runner.runOnce([&](int failures) {

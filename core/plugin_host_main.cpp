@@ -66,6 +66,7 @@ std::int64_t monoNs() {
 // One run in flight: its cancellation flag and the host callbacks the plugin sees.
 struct Run {
   std::uint64_t id = 0;
+  void* instance = nullptr;
   Channel* channel = nullptr;
   std::mutex mutex;
   std::condition_variable wake;
@@ -159,6 +160,8 @@ class PluginHost {
     runs_.clear();
     for (auto& [name, instance] : instances_) library_.descriptor().destroy(instance);
     instances_.clear();
+    for (auto* instance : retired_) library_.descriptor().destroy(instance);
+    retired_.clear();
   }
 
  private:
@@ -187,7 +190,7 @@ class PluginHost {
                                  {"error", error[0] ? error : "create failed without a reason"}});
       return;
     }
-    if (auto it = instances_.find(name); it != instances_.end()) library_.descriptor().destroy(it->second);
+    retire(name);
     instances_[name] = instance;
     channel_.send(json::object{{"type", "created"}, {"instance", name}});
   }
@@ -203,6 +206,7 @@ class PluginHost {
     }
     auto run = std::make_unique<Run>();
     run->id = id;
+    run->instance = it->second;
     run->channel = &channel_;
     initHost(*run);
     Run* raw = run.get();
@@ -225,11 +229,25 @@ class PluginHost {
     it->second->wake.notify_all();
   }
 
-  void destroy(const std::string& name) {
-    if (auto it = instances_.find(name); it != instances_.end()) {
-      library_.descriptor().destroy(it->second);
-      instances_.erase(it);
+  void destroy(const std::string& name) { retire(name); }
+
+  // An instance may still be running (a test removed mid-run): its runs are cancelled and it is
+  // destroyed only once they have returned, never under their feet.
+  void retire(const std::string& name) {
+    const auto it = instances_.find(name);
+    if (it == instances_.end()) return;
+    void* instance = it->second;
+    instances_.erase(it);
+    bool inUse = false;
+    for (auto& [id, run] : runs_) {
+      if (run->instance != instance || run->finished) continue;
+      inUse = true;
+      cancel(id);
     }
+    if (inUse)
+      retired_.push_back(instance);
+    else
+      library_.descriptor().destroy(instance);
   }
 
   void reapFinished() {
@@ -241,11 +259,18 @@ class PluginHost {
         ++it;
       }
     }
+    std::erase_if(retired_, [this](void* instance) {
+      for (const auto& [id, run] : runs_)
+        if (run->instance == instance) return false;
+      library_.descriptor().destroy(instance);
+      return true;
+    });
   }
 
   PluginLibrary& library_;
   Channel& channel_;
   std::map<std::string, void*> instances_;
+  std::vector<void*> retired_;  // removed while running; destroyed when their runs are reaped
   std::map<std::uint64_t, std::unique_ptr<Run>> runs_;
 };
 

@@ -106,18 +106,21 @@ void PluginSupervisor::onMessage(const json::object& msg) {
   }
 }
 
-std::string PluginSupervisor::labelOf(const std::string& instanceKey) const {
-  const auto it = instances_.find(instanceKey);
-  return it == instances_.end() ? std::string() : it->second.label;
+ProbeResult PluginSupervisor::resultOf(const std::string& instanceKey) const {
+  ProbeResult r;
+  r.plugin = manifest_.name;
+  if (const auto it = instances_.find(instanceKey); it != instances_.end()) {
+    r.instance = it->second.label;
+    r.testId = it->second.testId;
+  }
+  return r;
 }
 
 void PluginSupervisor::onResult(const json::object& msg) {
   const auto runId = static_cast<std::uint64_t>(msg.at("run").to_number<std::int64_t>());
   const auto it = runs_.find(runId);
   if (it == runs_.end()) return;  // a late result of a run already reported as timed out
-  ProbeResult r;
-  r.plugin = manifest_.name;
-  r.instance = labelOf(it->second.instanceKey);
+  ProbeResult r = resultOf(it->second.instanceKey);
   if (const auto* t = msg.if_contains("target")) r.target = json::value_to<std::string>(*t);
   r.timestampNs = msg.at("ts").to_number<std::int64_t>();
   for (const auto& [name, value] : msg.at("metrics").as_object()) {
@@ -164,9 +167,7 @@ void PluginSupervisor::onDone(const json::object& msg) {
 }
 
 void PluginSupervisor::emitError(const std::string& instanceKey, const std::string& error) {
-  ProbeResult r;
-  r.plugin = manifest_.name;
-  r.instance = labelOf(instanceKey);
+  ProbeResult r = resultOf(instanceKey);
   r.timestampNs = nowNs();
   r.error = error;
   sink_(std::move(r));
@@ -223,6 +224,20 @@ void PluginSupervisor::addInstance(InstanceSpec spec, CreateHandler onCreated) {
   instances_[key] = std::move(spec);
   pendingCreates_[key] = std::move(onCreated);
   process_->send(json::object{{"op", "create"}, {"instance", key}, {"options", std::move(options)}});
+}
+
+void PluginSupervisor::removeInstance(const std::string& instanceKey) {
+  if (!instances_.erase(instanceKey)) return;
+  pendingCreates_.erase(instanceKey);
+  std::vector<std::uint64_t> ids;
+  for (const auto& [id, run] : runs_)
+    if (run.instanceKey == instanceKey) ids.push_back(id);
+  for (const auto id : ids) {
+    if (process_) process_->send(json::object{{"op", "cancel"}, {"run", id}});
+    // Late results and the "done" of these runs find no run any more and are ignored.
+    finishRun(id, false);
+  }
+  if (process_) process_->send(json::object{{"op", "destroy"}, {"instance", instanceKey}});
 }
 
 bool PluginSupervisor::busy(const std::string& instanceKey) const {

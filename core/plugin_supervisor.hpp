@@ -20,9 +20,10 @@ namespace streamswarm::core {
 
 // An instance of a plugin: one configured section, with its validated options.
 struct InstanceSpec {
-  std::string key;    // unique within the plugin: the section label
+  std::string key;    // unique within the plugin: the section label, or "test:<id>"
   std::string label;  // the instance name shown in results (empty for the unnamed one)
   std::map<std::string, std::string> options;
+  std::string testId;  // the server test this instance runs; empty for a config section
 };
 
 // Keeps one plugin's host process alive and runs its instances there. A crash, abort or hang of
@@ -41,6 +42,9 @@ class PluginSupervisor : public std::enable_shared_from_this<PluginSupervisor> {
   // Starts the host; onHello gets the schema, or the reason the plugin could not be loaded.
   void start(HelloHandler onHello);
   void addInstance(InstanceSpec spec, CreateHandler onCreated);
+  // Forgets an instance: its runs are cancelled and end without results or errors, and the host
+  // destroys it once they have returned. Unknown keys are ignored.
+  void removeInstance(const std::string& instanceKey);
   // Runs an instance once; ends it (cancel, then kill) when it outlasts `timeout`.
   void run(const std::string& instanceKey, std::chrono::nanoseconds timeout, RunHandler done);
   void shutdown(std::function<void()> done);
@@ -66,7 +70,8 @@ class PluginSupervisor : public std::enable_shared_from_this<PluginSupervisor> {
   void onTimeout(std::uint64_t runId);
   void finishRun(std::uint64_t runId, bool ok);
   void emitError(const std::string& instanceKey, const std::string& error);
-  std::string labelOf(const std::string& instanceKey) const;
+  // A result of the instance, with the fields that name it filled in.
+  ProbeResult resultOf(const std::string& instanceKey) const;
 
   boost::asio::io_context& io_;
   std::filesystem::path hostExe_;

@@ -60,11 +60,33 @@ void ProbeRunner::start(std::function<void()> onReady) {
     instance.supervisor = supervisor;
     instances_.push_back(std::move(instance));
   }
-  if (instances_.empty()) {
+  // Plugins offered for server tests only: a host each, and no instance until a test asks for one.
+  const auto testPlugins = config_.server ? config_.server->testPlugins : std::vector<std::string>{};
+  for (const auto& name : testPlugins) {
+    if (byPlugin.count(name)) continue;
+    const auto refusal = std::find_if(discovery.refused.begin(), discovery.refused.end(),
+                                      [&](const PluginManifest& m) { return m.name == name; });
+    if (refusal != discovery.refused.end()) {
+      logLine(LogLevel::kError, "[server] test_plugins: " + abiIncompatibility(*refusal));
+      continue;
+    }
+    const auto usable = std::find_if(discovery.usable.begin(), discovery.usable.end(),
+                                     [&](const PluginManifest& m) { return m.name == name; });
+    if (usable == discovery.usable.end()) {
+      std::string available;
+      for (const auto& m : discovery.usable) available += (available.empty() ? "" : ", ") + m.name;
+      throw Error(config_.file.string() + ": [server] key 'test_plugins': no plugin named '" + name + "' in " +
+                  pluginDir_.string() + " (available: " + (available.empty() ? "none" : available) + ")");
+    }
+    byPlugin[name] = std::make_shared<PluginSupervisor>(io_, hostExe_, *usable, sink_);
+    supervisors_.push_back(byPlugin[name]);
+  }
+  if (instances_.empty() && testPlugins.empty()) {
     std::string available;
     for (const auto& m : discovery.usable) available += (available.empty() ? "" : ", ") + m.name;
-    throw Error(config_.file.string() + ": no plugin is enabled; add a [plugin.NAME] section (available: " +
-                (available.empty() ? "none" : available) + ")");
+    throw Error(config_.file.string() + ": no plugin is enabled; add a [plugin.NAME] section" +
+                (config_.server ? " or list plugins in [server] test_plugins" : "") +
+                " (available: " + (available.empty() ? "none" : available) + ")");
   }
   pending_ = static_cast<int>(supervisors_.size());
   for (const auto& supervisor : supervisors_)
@@ -88,7 +110,7 @@ void ProbeRunner::pluginLoaded(const std::shared_ptr<PluginSupervisor>& supervis
     const auto& section = *instance.section;
     auto options = validatePluginOptions(config_, section, *schema);  // throws Error on a bad section
     ++pending_;
-    supervisor->addInstance(InstanceSpec{section.label(), section.instance, std::move(options)},
+    supervisor->addInstance(InstanceSpec{section.label(), section.instance, std::move(options), {}},
                             [this, &instance](bool ok, bool configError, const std::string& why) {
                               const auto& s = *instance.section;
                               if (ok) {
@@ -104,6 +126,19 @@ void ProbeRunner::pluginLoaded(const std::shared_ptr<PluginSupervisor>& supervis
                             });
   }
   settleOne();
+}
+
+std::shared_ptr<PluginSupervisor> ProbeRunner::supervisorFor(const std::string& plugin) const {
+  for (const auto& supervisor : supervisors_)
+    if (supervisor->manifest().name == plugin) return supervisor;
+  return nullptr;
+}
+
+std::vector<PluginSchema> ProbeRunner::schemas() const {
+  std::vector<PluginSchema> out;
+  for (const auto& supervisor : supervisors_)
+    if (supervisor->schema()) out.push_back(*supervisor->schema());
+  return out;
 }
 
 void ProbeRunner::settleOne() {

@@ -34,6 +34,12 @@ class ProbeRunner {
   // Cancels what runs, ends the plugin hosts, then calls done.
   void stop(std::function<void()> done);
 
+  // The supervisor of an enabled plugin (by a section or [server] test_plugins), or null. Its
+  // schema is empty when the plugin could not be loaded.
+  std::shared_ptr<PluginSupervisor> supervisorFor(const std::string& plugin) const;
+  // The schemas of the enabled plugins that loaded (after onReady).
+  std::vector<PluginSchema> schemas() const;
+
  private:
   struct Instance {
     const PluginSection* section = nullptr;

@@ -10,6 +10,7 @@ namespace {
 constexpr int kSchemaVersion = 1;
 // SQLite's page cache per connection; the default (2 MB) is a fifth of the agent's footprint budget.
 constexpr int kCacheKib = 256;
+constexpr std::int64_t kWalLimitBytes = 4 * 1024 * 1024;
 
 // Resets a statement when leaving scope, so that it holds no read cursor and no bound data.
 class Use {
@@ -81,6 +82,8 @@ ResultSpool::ResultSpool(const std::filesystem::path& file, std::uint64_t maxByt
     exec("PRAGMA locking_mode = EXCLUSIVE");
     exec("PRAGMA journal_mode = WAL");
     exec("PRAGMA synchronous = NORMAL");
+    // After a checkpoint the WAL is cut back to this size rather than keeping its largest.
+    exec(("PRAGMA journal_size_limit = " + std::to_string(kWalLimitBytes)).c_str());
     exec(("PRAGMA cache_size = -" + std::to_string(kCacheKib)).c_str());
     exec(("BEGIN IMMEDIATE;"
           "CREATE TABLE IF NOT EXISTS spool (seq INTEGER PRIMARY KEY AUTOINCREMENT, payload BLOB NOT NULL);"
@@ -105,6 +108,8 @@ ResultSpool::ResultSpool(const std::filesystem::path& file, std::uint64_t maxByt
     seedSeq_ = prepare(
         "INSERT INTO sqlite_sequence (name, seq) SELECT 'spool', ?1 "
         "WHERE NOT EXISTS (SELECT 1 FROM sqlite_sequence WHERE name = 'spool')");
+    highest_ = prepare("SELECT coalesce(max(seq), 0) FROM sqlite_sequence WHERE name = 'spool'");
+    copyAbove_ = prepare("INSERT INTO spool (payload) SELECT payload FROM spool WHERE seq <= ?1 ORDER BY seq");
 
     {
       Use totals(prepare("SELECT count(*), coalesce(sum(length(payload)), 0) FROM spool"));
@@ -254,6 +259,11 @@ bool ResultSpool::drop(std::int64_t seq) {
   return true;
 }
 
+std::int64_t ResultSpool::highestSeq() const {
+  Use highest(highest_);
+  return sqlite3_step(highest) == SQLITE_ROW ? sqlite3_column_int64(highest, 0) : 0;
+}
+
 void ResultSpool::ensureSeqAbove(std::int64_t seq) {
   Transaction tx(db_, begin_, commit_, rollback_);
   for (auto* statement : {raiseSeq_, seedSeq_}) {
@@ -262,6 +272,24 @@ void ResultSpool::ensureSeqAbove(std::int64_t seq) {
     step(use);
   }
   tx.commit();
+}
+
+std::uint64_t ResultSpool::resequenceAbove(std::int64_t seq) {
+  Transaction tx(db_, begin_, commit_, rollback_);
+  const auto through = highestSeq();
+  for (auto* statement : {raiseSeq_, seedSeq_}) {
+    Use use(statement);
+    sqlite3_bind_int64(use, 1, seq);
+    step(use);
+  }
+  // Copies go in after `seq` in their old order; then the originals go.
+  for (auto* statement : {copyAbove_, deleteThrough_}) {
+    Use use(statement);
+    sqlite3_bind_int64(use, 1, through);
+    step(use);
+  }
+  tx.commit();
+  return pendingCount_;
 }
 
 }  // namespace streamswarm::core

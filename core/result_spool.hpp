@@ -44,9 +44,14 @@ class ResultSpool {
   void ack(std::int64_t throughSeq);
   // The server refused this one entry for good: delete it and count it as dropped.
   bool drop(std::int64_t seq);
-  // Makes the next seq greater than `seq` (after the spool file was lost, so that new results are
-  // not taken for duplicates of ones the server already has).
+  // Makes the next seq greater than `seq`.
   void ensureSeqAbove(std::int64_t seq);
+  // Gives every pending entry a new seq above `seq`, keeping their order: for a spool that was
+  // lost and started again from 1 while the server already holds higher seqs of this agent, whose
+  // results would otherwise be taken for duplicates. Returns the number of entries renumbered.
+  std::uint64_t resequenceAbove(std::int64_t seq);
+  // The highest seq ever given out (0 for a new spool).
+  std::int64_t highestSeq() const;
 
   std::uint64_t pendingCount() const { return pendingCount_; }
   std::uint64_t pendingBytes() const { return pendingBytes_; }  // payload bytes
@@ -81,6 +86,8 @@ class ResultSpool {
   sqlite3_stmt* addDropped_ = nullptr;
   sqlite3_stmt* raiseSeq_ = nullptr;
   sqlite3_stmt* seedSeq_ = nullptr;
+  sqlite3_stmt* highest_ = nullptr;
+  sqlite3_stmt* copyAbove_ = nullptr;
   std::uint64_t pendingCount_ = 0;
   std::uint64_t pendingBytes_ = 0;
   std::uint64_t dropped_ = 0;

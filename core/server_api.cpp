@@ -243,7 +243,7 @@ std::string registerBody(const std::string& name, const std::string& version, co
                          const SystemInfo& s, std::span<const PluginSchema> plugins) {
   json::object system{{"hostname", s.hostname}, {"os", s.os},     {"kernel", s.kernel},
                       {"arch", s.arch},         {"cpus", s.cpus}, {"memory_bytes", s.memoryBytes}};
-  system["boot_time"] = s.bootTimeNs ? json::value(rfc3339(s.bootTimeNs)) : json::value(nullptr);
+  if (s.bootTimeNs) system["boot_time"] = rfc3339(s.bootTimeNs);
   json::array schemas;
   for (const auto& p : plugins) schemas.push_back(toJson(p));
   return json::serialize(json::object{{"name", name},
@@ -306,10 +306,11 @@ std::string agentTarget(const ServerUrl& url, const std::string& agentId, std::s
   return url.basePath + "/api/v1/agents/" + agentId + "/" + std::string(action);
 }
 
-std::string testsTarget(const ServerUrl& url, const std::string& agentId, std::int64_t since,
+std::string testsTarget(const ServerUrl& url, const std::string& agentId, std::optional<std::int64_t> since,
                         std::chrono::seconds wait) {
-  return agentTarget(url, agentId, "tests") + "?since=" + std::to_string(since) +
-         "&wait=" + std::to_string(wait.count());
+  auto target = agentTarget(url, agentId, "tests") + "?wait=" + std::to_string(wait.count());
+  if (since) target += "&since=" + std::to_string(*since);
+  return target;
 }
 
 std::string spoolPayload(const ProbeResult& result) {

@@ -75,7 +75,8 @@ struct TestSet {
   std::vector<ServerTest> tests;
 };
 TestSet parseTestSet(std::string_view body);
-std::string testsTarget(const ServerUrl& url, const std::string& agentId, std::int64_t since,
+// Without `since` (no version known yet, or after a failure) the server answers at once.
+std::string testsTarget(const ServerUrl& url, const std::string& agentId, std::optional<std::int64_t> since,
                         std::chrono::seconds wait);
 std::string agentTarget(const ServerUrl& url, const std::string& agentId, std::string_view action);
 

@@ -149,3 +149,77 @@ BOOST_FIXTURE_TEST_CASE(plugin_option_errors_name_file_section_key_and_reason, F
   check("[plugin.ping]\ntargets = a\ninterval = 5 parsecs\n", "'interval': '5 parsecs' is not a duration");
   check("[plugin.ping]\ntargets = a\nfamily = ipx\n", "'family': 'ipx' is not one of: any, ipv4, ipv6");
 }
+
+BOOST_FIXTURE_TEST_CASE(reads_the_server_section_with_defaults, Fixture) {
+  auto c = load("[server]\nurl = http://127.0.0.1:8080\nenrollment_token = sse_a_b\n[plugin.ping]\ntargets = a\n");
+  BOOST_REQUIRE(c.server);
+  BOOST_TEST(c.server->url.host == "127.0.0.1");
+  BOOST_TEST(c.server->url.port == 8080);
+  BOOST_TEST(c.server->enrollmentToken == "sse_a_b");
+  BOOST_TEST(c.server->stateDir == "/var/lib/streamswarm-agent");
+  BOOST_TEST(c.server->spoolMaxBytes == 256u * 1024 * 1024);
+  BOOST_TEST(c.server->batchSize == 1000u);
+  BOOST_TEST(c.server->heartbeat.count() == 10'000'000'000);
+  BOOST_TEST(enrollmentToken(c) == "sse_a_b");
+
+  writeFile(dir / "ca.pem", "-----BEGIN CERTIFICATE-----\n");
+  writeFile(dir / "token", "  sse_from_file \n");
+  c = load("[server]\nurl = https://swarm.example.org:8443\nenrollment_token_file = " + (dir / "token").string() +
+           "\nca_file = " + (dir / "ca.pem").string() + "\nstate_dir = " + (dir / "state").string() +
+           "\nspool_max_bytes = 16MiB\nbatch_size = 200\nheartbeat = 5s\ntest_plugins = ping, sysmetrics\n");
+  BOOST_TEST(c.server->url.tls);
+  BOOST_TEST(c.server->spoolMaxBytes == 16u * 1024 * 1024);
+  BOOST_TEST(c.server->batchSize == 200u);
+  BOOST_TEST(c.server->heartbeat.count() == 5'000'000'000);
+  BOOST_TEST(c.server->testPlugins == (std::vector<std::string>{"ping", "sysmetrics"}),
+             boost::test_tools::per_element());
+  BOOST_TEST(c.server->credentialFile() == dir / "state" / "credential");
+  BOOST_TEST(c.server->spoolFile() == dir / "state" / "spool.db");
+  BOOST_TEST(enrollmentToken(c) == "sse_from_file");
+
+  BOOST_TEST(!load("[plugin.ping]\ntargets = a\n").server);  // local only
+}
+
+BOOST_FIXTURE_TEST_CASE(server_section_errors_name_file_section_and_key, Fixture) {
+  const auto file = (dir / "agent.conf").string();
+  auto check = [&](const std::string& server, const std::string& expected) {
+    const auto e = error("[server]\n" + server);
+    BOOST_TEST(e.find(file + ": [server]") == 0u, e);
+    BOOST_TEST(e.find(expected) != std::string::npos, e);
+  };
+  check("url = http://h\nenrollment_tokn = x\n", "key 'enrollment_tokn': unknown key (known: url, enrollment_token");
+  check("enrollment_token = x\n", "key 'url' is required");
+  check("url = gopher://h\n", "key 'url': 'gopher://h' is not an http:// or https:// URL");
+  check("url = http://h:99999\n", "key 'url': 'http://h:99999': port '99999' is not a number in 1..65535");
+  check("url = http://h\nenrollment_token = a\nenrollment_token_file = b\n",
+        "key 'enrollment_token_file': give enrollment_token or enrollment_token_file, not both");
+  check("url = https://h\nca_file = /no/such/ca.pem\n", "key 'ca_file': cannot read '/no/such/ca.pem'");
+  writeFile(dir / "ca.pem", "x");
+  check("url = http://h\nca_file = " + (dir / "ca.pem").string() + "\n",
+        "key 'ca_file': is only used with an https:// url");
+  check("url = http://h\nspool_max_bytes = lots\n", "key 'spool_max_bytes': 'lots' is not a size");
+  check("url = http://h\nspool_max_bytes = 1KiB\n", "key 'spool_max_bytes': '1KiB' is less than the minimum of 64KiB");
+  check("url = http://h\nbatch_size = 0\n", "key 'batch_size': '0' is not a number in 1..5000");
+  check("url = http://h\nbatch_size = 5001\n", "key 'batch_size': '5001' is not a number in 1..5000");
+  check("url = http://h\nheartbeat = 100ms\n", "key 'heartbeat': '100ms' is outside 1s..1h");
+  check("url = http://h\ntest_plugins = Ping\n", "key 'test_plugins': 'Ping' is not a plugin name");
+  check("url = http://h\nstate_dir =\n", "key 'state_dir': must not be empty");
+  check("url = http://h\nurl = http://i\n", "key 'url': given more than once");
+
+  // The token is needed only to enroll; its absence is reported when it is needed, naming both keys.
+  const auto c = load("[server]\nurl = http://h\n");
+  try {
+    enrollmentToken(c);
+    BOOST_FAIL("no error");
+  } catch (const Error& e) {
+    BOOST_TEST(std::string(e.what()).find("set enrollment_token or enrollment_token_file") != std::string::npos);
+  }
+  const auto missing = load("[server]\nurl = http://h\nenrollment_token_file = " + (dir / "nope").string() + "\n");
+  try {
+    enrollmentToken(missing);
+    BOOST_FAIL("no error");
+  } catch (const Error& e) {
+    BOOST_TEST(std::string(e.what()).find("[server] key 'enrollment_token_file': cannot read a token") !=
+               std::string::npos);
+  }
+}

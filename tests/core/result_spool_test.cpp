@@ -197,3 +197,18 @@ BOOST_FIXTURE_TEST_CASE(every_acknowledged_append_survives_sigkill, Fixture) {
   BOOST_TEST(spool.pendingCount() == entries.size());
   BOOST_TEST(spool.append(payload(0)) == static_cast<std::int64_t>(entries.size() + 1));
 }
+
+BOOST_FIXTURE_TEST_CASE(pending_entries_can_be_renumbered_above_a_seq, Fixture) {
+  ResultSpool spool(file(), kLarge);
+  for (int i = 0; i < 4; ++i) spool.append(payload(i));
+  spool.ack(1);
+  BOOST_TEST(spool.highestSeq() == 4);
+  BOOST_TEST(spool.resequenceAbove(100) == 3u);
+  const auto entries = spool.peek(10, kLarge);
+  BOOST_TEST(seqs(entries) == (std::vector<std::int64_t>{101, 102, 103}), boost::test_tools::per_element());
+  BOOST_TEST(entries[0].payload == payload(1));  // order kept
+  BOOST_TEST(entries[2].payload == payload(3));
+  BOOST_TEST(spool.pendingCount() == 3u);
+  BOOST_TEST(spool.append(payload(9)) == 104);
+  BOOST_TEST(spool.highestSeq() == 104);
+}
