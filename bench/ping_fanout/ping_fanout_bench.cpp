@@ -8,13 +8,10 @@
 // -p 1000) and "unpaced" (no global limit, 10 ms per target: fping -i 0 -p 10). Also one run of the
 // whole agent (`streamswarm-agent --once`) for the end-to-end cost. Loss and mean RTT of both are
 // printed so a fast but wrong run shows. Needs root (fping -i 0 and raw sockets).
+#include "tests/support/plugin_once.hpp"
 #include "tests/support/timed_run.hpp"
 
-#include <streamswarm/abi.h>
-#include <streamswarm/config_values.hpp>
-
-#include <boost/dll/import.hpp>
-#include <boost/dll/shared_library.hpp>
+#include <boost/json.hpp>
 
 #include <unistd.h>
 
@@ -70,97 +67,38 @@ struct Outcome {
   double meanMs() const { return received ? rttSumMs / received : 0; }
 };
 
-// --- the plugin side: load the .so through the C ABI and run it once -----------------------------
-
-struct HostState {
-  Outcome outcome;
-};
+// --- the plugin side: load the .so through the C ABI and run it once ---------------------------
 
 int runPlugin(const std::string& library, const std::vector<std::string>& assignments) {
-  boost::dll::shared_library lib(library, boost::dll::load_mode::rtld_now | boost::dll::load_mode::rtld_local);
-  const auto entry = boost::dll::import_alias<const ss_plugin_descriptor*()>(lib, SS_ENTRY_ALIAS);
-  const auto* d = entry();
-  std::vector<std::string> storage;
+  std::map<std::string, std::string> options;
   for (const auto& a : assignments) {
     const auto eq = a.find('=');
-    storage.push_back(a.substr(0, eq));
-    storage.push_back(a.substr(eq + 1));
+    options[a.substr(0, eq)] = eq == std::string::npos ? "" : a.substr(eq + 1);
   }
-  // The agent hands the plugin validated, normalised options: every key, durations in ns.
-  std::map<std::string, std::string> given;
-  for (std::size_t i = 0; i < storage.size(); i += 2) given[storage[i]] = storage[i + 1];
-  std::vector<std::string> keys;
-  std::vector<std::string> values;
-  for (std::size_t i = 0; i < d->config_key_count; ++i) {
-    const auto& k = d->config_keys[i];
-    const auto it = given.find(k.name);
-    std::string value = it != given.end() ? it->second : (k.default_value ? k.default_value : "");
-    if (k.type == SS_TYPE_DURATION && !value.empty()) {
-      const auto checked = streamswarm::values::check(k, value);
-      if (!checked.value) {
-        std::fprintf(stderr, "option %s: %s\n", k.name, checked.error.c_str());
-        return 2;
-      }
-      value = *checked.value;
-    }
-    keys.push_back(k.name);
-    values.push_back(value);
-  }
-  std::vector<ss_option> options;
-  for (std::size_t i = 0; i < keys.size(); ++i) options.push_back({keys[i].c_str(), values[i].c_str()});
-  HostState state;
-  ss_host host{};
-  host.struct_size = sizeof host;
-  host.ctx = &state;
-  host.emit = [](void* ctx, const ss_result* r) {
-    auto& o = static_cast<HostState*>(ctx)->outcome;
-    double sent = 0, received = 0, avg = 0;
-    for (std::size_t i = 0; i < r->metric_count; ++i) {
-      const std::string name = r->metrics[i].name;
-      if (name == "packets_sent") sent = r->metrics[i].value;
-      if (name == "packets_received") received = r->metrics[i].value;
-      if (name == "rtt_avg_ms") avg = r->metrics[i].value;
-    }
-    o.sent += static_cast<int>(sent);
-    o.received += static_cast<int>(received);
-    o.rttSumMs += avg * received;
-  };
-  host.log = [](void*, std::uint32_t, const char*) {};
-  host.now_ns = [](void*) -> std::int64_t {
-    return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch())
-        .count();
-  };
-  host.monotonic_ns = [](void*) -> std::int64_t {
-    return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch())
-        .count();
-  };
-  host.sleep_ns = [](void*, std::int64_t ns) {
-    std::this_thread::sleep_for(std::chrono::nanoseconds(ns));
-    return 0;
-  };
-  host.cancelled = [](void*) { return 0; };
-  char error[512] = {};
-  void* instance = nullptr;
-  if (d->create(options.data(), options.size(), &host, &instance, error, sizeof error) != SS_OK) {
-    std::fprintf(stderr, "create: %s\n", error);
+  try {
+    for (const auto& r : ts::runPluginOnce(library, options)) std::printf("%s\n", r.json().c_str());
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "%s\n", e.what());
     return 2;
   }
-  const int status = d->run(instance, &host, error, sizeof error);
-  d->destroy(instance);
-  if (status != SS_OK) {
-    std::fprintf(stderr, "run: %s\n", error);
-    return 2;
-  }
-  std::printf("%d %d %.9f\n", state.outcome.sent, state.outcome.received, state.outcome.rttSumMs);
   return 0;
 }
 
 // --- the measuring side --------------------------------------------------------------------------
 
+// One JSON result per target: the sums over targets.
 Outcome parseOurs(const std::string& out) {
   Outcome o;
-  std::istringstream in(out);
-  in >> o.sent >> o.received >> o.rttSumMs;
+  for (const auto& line : ts::lines(out)) {
+    const auto metrics = boost::json::parse(line).as_object().at("metrics").as_object();
+    auto number = [&](const char* name) {
+      const auto* v = metrics.if_contains(name);
+      return v ? v->to_number<double>() : 0.0;
+    };
+    o.sent += static_cast<int>(number("packets_sent"));
+    o.received += static_cast<int>(number("packets_received"));
+    o.rttSumMs += number("rtt_avg_ms") * number("packets_received");
+  }
   return o;
 }
 

@@ -167,7 +167,8 @@ BOOST_AUTO_TEST_CASE(ipv4_time_exceeded_quotes_the_echo_request) {
 }
 
 BOOST_AUTO_TEST_CASE(ipv6_messages_without_ip_header) {
-  const auto reply = parseIcmp(Family::V6, hexFixture("ping/ipv6_echo_reply.hex"), false);
+  const auto replyBytes = hexFixture("ping/ipv6_echo_reply.hex");
+  const auto reply = parseIcmp(Family::V6, replyBytes, false);
   BOOST_TEST_REQUIRE(reply.message.has_value());
   BOOST_TEST((reply.message->kind == IcmpKind::EchoReply));
   BOOST_TEST(reply.message->identifier == 0x6773);
@@ -183,14 +184,16 @@ BOOST_AUTO_TEST_CASE(ipv6_messages_without_ip_header) {
   const auto inner = parseIcmp(Family::V6, parsed.message->quoted->transport, false);
   BOOST_TEST(inner.message->identifier == 0x6772);
 
-  const auto other = parseIcmp(Family::V6, hexFixture("ping/ipv6_neighbor_advertisement.hex"), false);
+  const auto otherBytes = hexFixture("ping/ipv6_neighbor_advertisement.hex");
+  const auto other = parseIcmp(Family::V6, otherBytes, false);
   BOOST_TEST_REQUIRE(other.message.has_value());
   BOOST_TEST((other.message->kind == IcmpKind::Other));
   BOOST_TEST(other.message->type == 136);
 }
 
 BOOST_AUTO_TEST_CASE(errors_quoting_udp_and_tcp_probes) {
-  const auto pu = parseIcmp(Family::V4, hexFixture("traceroute/ipv4_port_unreachable_udp.hex"), true);
+  const auto puBytes = hexFixture("traceroute/ipv4_port_unreachable_udp.hex");
+  const auto pu = parseIcmp(Family::V4, puBytes, true);
   BOOST_TEST_REQUIRE(pu.message.has_value());
   BOOST_TEST((pu.message->kind == IcmpKind::DestinationUnreachable));
   BOOST_TEST(isPortUnreachable(Family::V4, pu.message->code));
@@ -200,17 +203,20 @@ BOOST_AUTO_TEST_CASE(errors_quoting_udp_and_tcp_probes) {
   BOOST_TEST(udp->sourcePort == 55550);
   BOOST_TEST(udp->destinationPort == 33434);
 
-  const auto te = parseIcmp(Family::V4, hexFixture("traceroute/ipv4_time_exceeded_tcp.hex"), true);
+  const auto teBytes = hexFixture("traceroute/ipv4_time_exceeded_tcp.hex");
+  const auto te = parseIcmp(Family::V4, teBytes, true);
   const auto tcp = parseTcpHeader(te.message->quoted->transport);
   BOOST_TEST_REQUIRE(tcp.has_value());
   BOOST_TEST(tcp->sourcePort == 49611);
   BOOST_TEST(tcp->destinationPort == 80);
   BOOST_TEST(tcp->sequence == 0x267b0685u);
 
-  const auto pu6 = parseIcmp(Family::V6, hexFixture("traceroute/ipv6_port_unreachable_udp.hex"), false);
+  const auto pu6Bytes = hexFixture("traceroute/ipv6_port_unreachable_udp.hex");
+  const auto pu6 = parseIcmp(Family::V6, pu6Bytes, false);
   BOOST_TEST(isPortUnreachable(Family::V6, pu6.message->code));
   BOOST_TEST(parseUdpHeader(pu6.message->quoted->transport)->sourcePort == 54021);
-  const auto te6 = parseIcmp(Family::V6, hexFixture("traceroute/ipv6_time_exceeded_tcp.hex"), false);
+  const auto te6Bytes = hexFixture("traceroute/ipv6_time_exceeded_tcp.hex");
+  const auto te6 = parseIcmp(Family::V6, te6Bytes, false);
   BOOST_TEST(parseTcpHeader(te6.message->quoted->transport)->sequence == 0xae640b5du);
 }
 

@@ -148,7 +148,8 @@ BOOST_AUTO_TEST_CASE(defaults_per_mode) {
   BOOST_TEST((icmp.mode == TraceMode::Icmp));
   BOOST_TEST(icmp.maxHops == 30);
   BOOST_TEST(icmp.probes == 3);
-  BOOST_TEST(icmp.interval.count() == 500'000'000);
+  BOOST_TEST(icmp.interval.count() == 0);  // 3 rounds fit a router's burst of ICMP errors
+  BOOST_TEST(options({{"targets", "192.0.2.1"}, {"probes", "10"}}).interval.count() == 500'000'000);
   BOOST_TEST(!icmp.sourcePort.has_value());
   const auto udp = options({{"targets", "192.0.2.1"}, {"mode", "udp"}});
   BOOST_TEST(udp.port == 33434);
@@ -346,7 +347,8 @@ BOOST_AUTO_TEST_CASE(captured_answers_to_traceroute_probes) {
   m.destinationPort = 80;
   m.tcpSequenceBase = 0x267b0685 - 5;
   m.maxIndex = 0xffff;
-  const auto te = netprobe::parseIcmp(Family::V4, hexFixture("traceroute/ipv4_time_exceeded_tcp.hex"), true);
+  const auto teBytes = hexFixture("traceroute/ipv4_time_exceeded_tcp.hex");
+  const auto te = netprobe::parseIcmp(Family::V4, teBytes, true);
   const auto a = classifyIcmp(m, *te.message, te.message->ip->source);
   BOOST_TEST_REQUIRE(a.has_value());
   BOOST_TEST(a->index == 5);
@@ -355,7 +357,8 @@ BOOST_AUTO_TEST_CASE(captured_answers_to_traceroute_probes) {
 
   m.sourcePort = 52255;
   m.tcpSequenceBase = 0xae640b5d - 9;
-  const auto te6 = netprobe::parseIcmp(Family::V6, hexFixture("traceroute/ipv6_time_exceeded_tcp.hex"), false);
+  const auto te6Bytes = hexFixture("traceroute/ipv6_time_exceeded_tcp.hex");
+  const auto te6 = netprobe::parseIcmp(Family::V6, te6Bytes, false);
   BOOST_TEST(classifyIcmp(m, *te6.message, ip("fd00:200:1::2"))->index == 9);
 
   const auto rst = hexFixture("traceroute/ipv4_tcp_rst.hex");
@@ -371,7 +374,8 @@ BOOST_AUTO_TEST_CASE(captured_answers_to_traceroute_probes) {
   m.mode = TraceMode::Udp;
   m.sourcePort = 55550;
   m.destinationPort = 33434;
-  const auto pu = netprobe::parseIcmp(Family::V4, hexFixture("traceroute/ipv4_port_unreachable_udp.hex"), true);
+  const auto puBytes = hexFixture("traceroute/ipv4_port_unreachable_udp.hex");
+  const auto pu = netprobe::parseIcmp(Family::V4, puBytes, true);
   const auto p = classifyIcmp(m, *pu.message, pu.message->ip->source);
   BOOST_TEST_REQUIRE(p.has_value());
   BOOST_TEST((p->kind == ProbeAnswer::Kind::Reached));  // port unreachable from the destination
