@@ -72,12 +72,14 @@ std::string cli(const fs::path& bin, std::vector<std::string> args) {
 // A plugin schema declaring exactly the metrics the workload carries.
 json::object schemaFor(ResultKind kind, const std::vector<std::string>& metrics) {
   json::array declared;
-  for (const auto& m : metrics) declared.push_back(json::object{{"name", m}, {"unit", "count"}, {"kind", "gauge"}, {"doc", ""}});
+  for (const auto& m : metrics)
+    declared.push_back(json::object{{"name", m}, {"unit", "count"}, {"kind", "gauge"}, {"doc", ""}});
   json::array config;
   if (kind == ResultKind::kPing)
     config.push_back(json::object{{"name", "targets"}, {"type", "list"}, {"doc", "hosts"}, {"default", nullptr}});
-  return json::object{{"name", kindName(kind)}, {"version", "1.0.0"}, {"description", "bench"}, {"abi", "1.0"},
-                      {"document_schema", 0}, {"config", std::move(config)}, {"metrics", std::move(declared)}};
+  return json::object{
+      {"name", kindName(kind)}, {"version", "1.0.0"},          {"description", "bench"},        {"abi", "1.0"},
+      {"document_schema", 0},   {"config", std::move(config)}, {"metrics", std::move(declared)}};
 }
 
 std::string batchBody(const std::vector<server::ResultRecord>& results, const std::optional<std::string>& testId) {
@@ -117,15 +119,19 @@ HttpRun measureHttp(const fs::path& bin, const fs::path& dir, ResultKind kind, c
   std::map<std::string, std::string> credentials;
   for (std::size_t i = 0; i < agents; ++i) {
     ts::HttpClient c(server.url);
-    auto r = c.post("/api/v1/enroll", json::serialize(json::object{{"token", enrollment}, {"name", "bench-" + std::to_string(i)}}));
+    auto r = c.post("/api/v1/enroll",
+                    json::serialize(json::object{{"token", enrollment}, {"name", "bench-" + std::to_string(i)}}));
     if (r.status != 201) throw std::runtime_error("enroll: " + std::to_string(r.status) + " " + r.body);
     const auto o = json::parse(r.body).as_object();
     const std::string id(o.at("agent_id").as_string());
     agentIds[agentIdFor(i)] = id;
     credentials[id] = std::string(o.at("credential").as_string());
     c.setBearer(credentials[id]);
-    json::object reg{{"name", "bench-" + std::to_string(i)}, {"version", "bench"}, {"labels", json::array{}},
-                     {"system", json::object{}}, {"plugins", json::array{schemaFor(kind, metricNames)}}};
+    json::object reg{{"name", "bench-" + std::to_string(i)},
+                     {"version", "bench"},
+                     {"labels", json::array{}},
+                     {"system", json::object{}},
+                     {"plugins", json::array{schemaFor(kind, metricNames)}}};
     r = c.post("/api/v1/agents/" + id + "/register", json::serialize(reg));
     if (r.status != 200) throw std::runtime_error("register: " + std::to_string(r.status) + " " + r.body);
   }
@@ -135,9 +141,11 @@ HttpRun measureHttp(const fs::path& bin, const fs::path& dir, ResultKind kind, c
     c.setBearer(admin);
     json::array ids;
     for (const auto& [w, id] : agentIds) ids.push_back(json::value(id));
-    const auto r = c.post("/api/v1/tests", json::serialize(json::object{
-                                               {"name", "bench"}, {"plugin", "ping"}, {"targets", json::array{"127.0.0.1"}},
-                                               {"agents", std::move(ids)}, {"interval_s", 10}}));
+    const auto r = c.post("/api/v1/tests", json::serialize(json::object{{"name", "bench"},
+                                                                        {"plugin", "ping"},
+                                                                        {"targets", json::array{"127.0.0.1"}},
+                                                                        {"agents", std::move(ids)},
+                                                                        {"interval_s", 10}}));
     if (r.status != 201) throw std::runtime_error("create test: " + std::to_string(r.status) + " " + r.body);
     testId = std::string(json::parse(r.body).at("id").as_string());
   }
@@ -202,8 +210,9 @@ int main(int argc, char** argv) {
   bool check = false;
   std::string binDir;
   po::options_description desc("bench_http_ingest options");
-  desc.add_options()("help", "show this help")("results", po::value(&results)->default_value(results), "results per kind")(
-      "agents", po::value(&agents)->default_value(agents), "simulated agents (one connection each)")(
+  desc.add_options()("help", "show this help")("results", po::value(&results)->default_value(results),
+                                               "results per kind")("agents", po::value(&agents)->default_value(agents),
+                                                                   "simulated agents (one connection each)")(
       "batch", po::value(&batch)->default_value(batch), "results per request")(
       "bin-dir", po::value(&binDir), "where streamswarm-server is (default: ../bin beside this program)")(
       "check", "exit 1 when a target is missed");
@@ -220,7 +229,8 @@ int main(int argc, char** argv) {
     return 0;
   }
   check = vm.count("check") > 0;
-  const fs::path bin = binDir.empty() ? fs::read_symlink("/proc/self/exe").parent_path().parent_path() / "bin" : fs::path(binDir);
+  const fs::path bin =
+      binDir.empty() ? fs::read_symlink("/proc/self/exe").parent_path().parent_path() / "bin" : fs::path(binDir);
   if (!fs::exists(bin / "streamswarm-server")) {
     std::cerr << "bench_http_ingest: no streamswarm-server in " << bin << " (build it first)\n";
     return kExitCannotRun;

@@ -69,14 +69,24 @@ struct Outcome {
 
 // --- the plugin side: load the .so through the C ABI and run it once ---------------------------
 
-int runPlugin(const std::string& library, const std::vector<std::string>& assignments) {
+// Prints the last run's results as JSON lines, and on stderr "run_seconds" with each run's wall time.
+int runPlugin(const std::string& library, const std::vector<std::string>& arguments) {
   std::map<std::string, std::string> options;
-  for (const auto& a : assignments) {
-    const auto eq = a.find('=');
-    options[a.substr(0, eq)] = eq == std::string::npos ? "" : a.substr(eq + 1);
+  int runs = 1;
+  for (std::size_t i = 0; i < arguments.size(); ++i) {
+    if (arguments[i] == "--runs" && i + 1 < arguments.size()) {
+      runs = std::max(1, std::atoi(arguments[++i].c_str()));
+      continue;
+    }
+    const auto eq = arguments[i].find('=');
+    options[arguments[i].substr(0, eq)] = eq == std::string::npos ? "" : arguments[i].substr(eq + 1);
   }
   try {
-    for (const auto& r : ts::runPluginOnce(library, options)) std::printf("%s\n", r.json().c_str());
+    const auto out = ts::runPlugin(library, options, runs);
+    for (const auto& r : out.results) std::printf("%s\n", r.json().c_str());
+    std::fprintf(stderr, "run_seconds");
+    for (const double s : out.seconds) std::fprintf(stderr, " %.6f", s);
+    std::fprintf(stderr, "\n");
   } catch (const std::exception& e) {
     std::fprintf(stderr, "%s\n", e.what());
     return 2;
@@ -119,6 +129,18 @@ Outcome parseFping(const std::string& err) {
   return o;
 }
 
+// The wall time of the last run() from the "run_seconds" line of a --run-plugin child.
+double lastRunSeconds(const std::string& err) {
+  for (const auto& line : ts::lines(err)) {
+    if (line.rfind("run_seconds", 0) != 0) continue;
+    std::istringstream in(line.substr(11));
+    double last = 0;
+    for (double s; in >> s;) last = s;
+    return last;
+  }
+  return 0;
+}
+
 double median(std::vector<double> v) {
   std::sort(v.begin(), v.end());
   return v.empty() ? 0 : v.size() % 2 ? v[v.size() / 2] : (v[v.size() / 2 - 1] + v[v.size() / 2]) / 2;
@@ -130,11 +152,11 @@ struct Sample {
 };
 
 Sample runOurs(const std::filesystem::path& self, const std::filesystem::path& library, const Pacing& p,
-               const std::vector<std::string>& targets) {
+               const std::vector<std::string>& targets, int runs = 1) {
   Sample s;
-  s.run = ts::runTimed({self.string(), "--run-plugin", library.string(), "targets=" + joined(targets, ','),
-                        "count=" + std::to_string(kCount), "interval=" + p.interval, "send_rate=" + p.sendRate,
-                        "timeout=1s"});
+  s.run = ts::runTimed({self.string(), "--run-plugin", library.string(), "--runs", std::to_string(runs),
+                        "targets=" + joined(targets, ','), "count=" + std::to_string(kCount), "interval=" + p.interval,
+                        "send_rate=" + p.sendRate, "timeout=1s"});
   if (s.run.status != 0) throw std::runtime_error("the plugin run failed: " + s.run.err);
   s.outcome = parseOurs(s.run.out);
   return s;
@@ -221,6 +243,21 @@ int main(int argc, char** argv) {
     std::printf("  %s: wall ours/fping = %.3f (median; %.3f s vs %.3f s)   cpu ours/fping = %.2f (%.3f s vs %.3f s)\n",
                 pacing.name, median(wallRatio), median(oursWall), median(fpingWall), median(cpuRatio), median(oursCpu),
                 median(fpingCpu));
+  }
+
+  // The agent keeps a plugin instance (and its sockets) between runs: what one unpaced run costs
+  // then, the second run of one instance timed inside the process, against fping's whole process.
+  {
+    std::vector<double> steady, fpingWall;
+    for (int r = 0; r < rounds; ++r) {
+      const auto ours = runOurs(self, library, kPacings[1], targets, 2);
+      steady.push_back(lastRunSeconds(ours.run.err));
+      fpingWall.push_back(runFping(kPacings[1], dir / "targets").run.wallSeconds);
+    }
+    std::printf(
+        "\n  unpaced, steady state: ours run() %.3f s (the 2nd run of one instance, as in the agent) vs fping"
+        " %.3f s (whole process); ratio %.3f\n",
+        median(steady), median(fpingWall), median(steady) / median(fpingWall));
   }
 
   // The same work through the whole agent: start-up, plugin host, JSON output included.

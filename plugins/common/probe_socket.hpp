@@ -27,10 +27,11 @@ constexpr std::size_t kMaxBatchBytes = 1 << 20;
 constexpr int kReceiveBufferBytes = 4 << 20;
 
 // The kernel switches receive timestamping on system-wide from a work queue when the first socket
-// asks for it, so a packet arriving in the first moments may carry no kernel time; the probes then
-// time it in user space (and count how many were kernel-timed). The work runs within microseconds
-// on an idle machine: a caller that needs kernel stamps from the very first packet waits this long.
-constexpr std::chrono::milliseconds kTimestampWarmup{5};
+// asks for it, so a packet arriving in the first moments may carry no kernel time (the probes then
+// time it in user space, and count how many were kernel-timed). The work runs within a millisecond
+// unless the machine is very busy: a newly opened socket waits this long before its first probe.
+// Sockets are kept across runs, so an agent pays this once.
+constexpr std::chrono::milliseconds kTimestampWarmup{2};
 
 enum class SocketKind : std::uint8_t { Raw, Datagram };
 

@@ -5,6 +5,7 @@
 #include <poll.h>
 
 #include <algorithm>
+#include <thread>
 #include <vector>
 
 namespace streamswarm::ping {
@@ -45,7 +46,10 @@ std::string SocketPingTransport::prepare(Family family) {
     return {};
   }
   auto problem = open(family, e);
-  if (!problem.empty()) e.socket.reset();
+  if (!problem.empty())
+    e.socket.reset();
+  else
+    std::this_thread::sleep_for(netprobe::kTimestampWarmup);
   return problem;
 }
 

@@ -8,6 +8,7 @@
 #include <poll.h>
 
 #include <algorithm>
+#include <thread>
 #include <vector>
 
 namespace streamswarm::traceroute {
@@ -51,11 +52,14 @@ std::string SocketTraceTransport::prepare(Family family) {
     return {};
   }
   auto problem = open(family, e);
-  if (!problem.empty()) e = Endpoint{};
+  if (!problem.empty())
+    e = Endpoint{};
+  else
+    std::this_thread::sleep_for(netprobe::kTimestampWarmup);
   return problem;
 }
 
-std::string SocketTraceTransport::configure(netprobe::ProbeSocket& s, Family family, bool sends) {
+std::string SocketTraceTransport::configure(netprobe::ProbeSocket& s, bool sends) {
   (void)s.setReceiveBuffer(netprobe::kReceiveBufferBytes);
   (void)s.enableKernelTimestamps(sends);
   (void)s.receiveTtl();
@@ -65,7 +69,6 @@ std::string SocketTraceTransport::configure(netprobe::ProbeSocket& s, Family fam
   if (options_.tos)
     if (auto p = s.setTos(*options_.tos); !p.empty()) return p;
   if (options_.source) return s.bindTo(*options_.source);
-  (void)family;
   return {};
 }
 
@@ -80,7 +83,7 @@ std::string SocketTraceTransport::open(Family family, Endpoint& e) {
       family, icmpMode ? netprobe::IcmpSocketPreference::Auto : netprobe::IcmpSocketPreference::Raw, kReceiveSlot);
   if (!choice.socket) return std::string(modeName(options_.mode)) + " traceroute: " + choice.error;
   e.icmp = std::move(choice.socket);
-  if (auto p = configure(*e.icmp, family, icmpMode); !p.empty()) return p;
+  if (auto p = configure(*e.icmp, icmpMode); !p.empty()) return p;
   if (e.icmp->kind() == netprobe::SocketKind::Raw) {
     const auto types = acceptedTypes(family);
     (void)e.icmp->acceptIcmpTypes(types);
@@ -101,7 +104,7 @@ std::string SocketTraceTransport::open(Family family, Endpoint& e) {
     return std::string(modeName(options_.mode)) +
            " traceroute: " + netprobe::icmpPrivilegeError(family, {true, opened.error}, {}, std::nullopt, {});
   e.sender = std::move(opened.socket);
-  if (auto p = configure(*e.sender, family, true); !p.empty()) return p;
+  if (auto p = configure(*e.sender, true); !p.empty()) return p;
   // A raw UDP socket would get a copy of every UDP datagram the host receives; a raw TCP socket,
   // of every segment: keep only the answers to our probes (TCP) or nothing (UDP).
   return options_.mode == TraceMode::Udp ? e.sender->discardInput()

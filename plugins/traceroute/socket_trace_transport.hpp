@@ -45,7 +45,7 @@ class SocketTraceTransport final : public TraceTransport {
     netprobe::ProbeSocket& sending() { return sender ? *sender : *icmp; }
   };
   std::string open(netprobe::Family family, Endpoint& endpoint);
-  std::string configure(netprobe::ProbeSocket& socket, netprobe::Family family, bool sends);
+  std::string configure(netprobe::ProbeSocket& socket, bool sends);
   Endpoint& endpoint(netprobe::Family family) { return endpoints_[family == netprobe::Family::V4 ? 0 : 1]; }
   const Endpoint& endpoint(netprobe::Family family) const { return endpoints_[family == netprobe::Family::V4 ? 0 : 1]; }
 

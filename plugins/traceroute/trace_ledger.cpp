@@ -27,14 +27,14 @@ TraceLedger::TraceLedger(std::vector<IpAddress> destinations, int firstTtl, int 
   for (std::size_t t = 0; t < destinations_.size(); ++t) targetOf_.emplace(destinations_[t], t);
 }
 
-ProbeRecord& TraceLedger::at(std::size_t target, int round, int ttl) {
-  return records_.at((target * static_cast<std::size_t>(rounds_) + static_cast<std::size_t>(round)) *
-                         static_cast<std::size_t>(maxHops_) +
-                     static_cast<std::size_t>(ttl - 1));
+std::size_t TraceLedger::slot(std::size_t target, int round, int ttl) const {
+  return (target * static_cast<std::size_t>(rounds_) + static_cast<std::size_t>(round)) *
+             static_cast<std::size_t>(maxHops_) +
+         static_cast<std::size_t>(ttl - 1);
 }
 
 const ProbeRecord& TraceLedger::record(std::size_t target, int round, int ttl) const {
-  return const_cast<TraceLedger*>(this)->at(target, round, ttl);
+  return records_.at(slot(target, round, ttl));
 }
 
 int TraceLedger::ttlLimit(std::size_t target) const {

@@ -70,7 +70,8 @@ class TraceLedger {
   const ProbeRecord& record(std::size_t target, int round, int ttl) const;
 
  private:
-  ProbeRecord& at(std::size_t target, int round, int ttl);
+  std::size_t slot(std::size_t target, int round, int ttl) const;
+  ProbeRecord& at(std::size_t target, int round, int ttl) { return records_.at(slot(target, round, ttl)); }
 
   struct Sent {
     std::size_t target;

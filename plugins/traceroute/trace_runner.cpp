@@ -125,7 +125,8 @@ TraceRunStats runTrace(TraceTransport& transport, TraceLedger& ledger, const std
     // settled() also moves past expired probes, so nextDeadline() below lies ahead of `now`.
     const bool settled = ledger.settled(now);
     if (round >= options.probes && !sending && settled) break;
-    if (sending && retryAt == netprobe::MonoTime::max()) continue;  // more of this round to send
+    if (sending && retryAt == netprobe::MonoTime::max()) continue;   // more of this round to send
+    if (!sending && round < options.probes && ready(now)) continue;  // what was just read lets the next round go
     auto wake = std::min(now + kPollSlice, retryAt);
     if (!sending && round < options.probes) {
       const auto earliest = roundStart + options.interval;

@@ -1,7 +1,6 @@
 #include "traceroute/traceroute_probe.hpp"
 
 #include "common/name_resolver.hpp"
-#include "common/probe_socket.hpp"
 #include "traceroute/hop_aggregator.hpp"
 #include "traceroute/socket_trace_transport.hpp"
 #include "traceroute/trace_ledger.hpp"

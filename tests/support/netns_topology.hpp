@@ -28,11 +28,16 @@
 
 namespace streamswarm::testsupport {
 
-// Why namespaces cannot be built here (not root, no `ip`), or "" when they can. Tests that need them
-// skip with this reason instead of failing on a developer's unprivileged machine.
+// Why namespaces cannot be built here (not root, no `ip`, a container without CAP_SYS_ADMIN), or ""
+// when they can. Tests that need them skip with this reason instead of failing.
 inline std::string namespacesUnavailable() {
   if (::geteuid() != 0) return "needs root to create network namespaces";
-  if (run({"ip", "-V"}).status != 0) return "needs iproute2 (`ip`)";
+  if (run({"sh", "-c", "command -v ip && command -v sysctl"}).status != 0)
+    return "needs iproute2 (ip) and procps (sysctl)";
+  const auto probe = "ss-probe-" + std::to_string(::getpid());
+  const auto added = run({"ip", "netns", "add", probe});
+  if (added.status != 0) return "cannot create a network namespace here: " + added.err;
+  run({"ip", "netns", "del", probe});
   return {};
 }
 

@@ -1,6 +1,7 @@
-// Loads a plugin library through its C ABI and runs one instance once, the way the agent's plugin
-// host does, under a plain host (real clocks, never cancelled). For benchmarks that time a plugin
-// without the agent around it. Options are validated and normalised as the agent would.
+// Loads a plugin library through its C ABI and runs one instance (once, or several times as the
+// agent does every run_every), under a plain host (real clocks, never cancelled). For benchmarks
+// that time a plugin without the agent around it. Options are validated and normalised as the agent
+// would.
 #pragma once
 
 #include <streamswarm/abi.h>
@@ -40,8 +41,13 @@ struct PluginResult {
   }
 };
 
-inline std::vector<PluginResult> runPluginOnce(const std::filesystem::path& library,
-                                               const std::map<std::string, std::string>& given) {
+struct PluginRuns {
+  std::vector<PluginResult> results;  // of the last run
+  std::vector<double> seconds;        // wall time of each run() call
+};
+
+inline PluginRuns runPlugin(const std::filesystem::path& library, const std::map<std::string, std::string>& given,
+                            int runs = 1) {
   boost::dll::shared_library lib(library, boost::dll::load_mode::rtld_now | boost::dll::load_mode::rtld_local);
   const auto entry = boost::dll::import_alias<const ss_plugin_descriptor*()>(lib, SS_ENTRY_ALIAS);
   const ss_plugin_descriptor& d = *entry();
@@ -80,10 +86,20 @@ inline std::vector<PluginResult> runPluginOnce(const std::filesystem::path& libr
   void* instance = nullptr;
   if (d.create(raw.data(), raw.size(), &host, &instance, error, sizeof error) != SS_OK)
     throw std::runtime_error(std::string("create: ") + error);
-  const int status = d.run(instance, &host, error, sizeof error);
+  PluginRuns out;
+  for (int i = 0; i < runs; ++i) {
+    results.clear();
+    const auto start = std::chrono::steady_clock::now();
+    const int status = d.run(instance, &host, error, sizeof error);
+    out.seconds.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+    if (status != SS_OK) {
+      d.destroy(instance);
+      throw std::runtime_error(std::string("run: ") + error);
+    }
+  }
   d.destroy(instance);
-  if (status != SS_OK) throw std::runtime_error(std::string("run: ") + error);
-  return results;
+  out.results = std::move(results);
+  return out;
 }
 
 }  // namespace streamswarm::testsupport

@@ -258,6 +258,30 @@ BOOST_AUTO_TEST_CASE(rfc4884_length_bounds_the_quote) {
   BOOST_TEST(parsed.message->quoted->transport.size() == 8u);
 }
 
+BOOST_AUTO_TEST_CASE(quoted_echo_requests_are_read_without_their_checksum) {
+  // Routers quote only part of the request, so its checksum cannot be checked: the header is read as is.
+  const auto bytes = hexFixture("ping/ipv4_time_exceeded_echo.hex");
+  const auto parsed = parseIcmp(Family::V4, bytes, true);
+  BOOST_TEST_REQUIRE(parsed.message.has_value());
+  const auto quote = parsed.message->quoted->transport;
+  for (const std::size_t cut : {std::size_t{8}, std::size_t{12}, quote.size()}) {
+    const auto echo = parseQuotedEcho(Family::V4, quote.first(cut));
+    BOOST_TEST_REQUIRE(echo.has_value());
+    BOOST_TEST((echo->kind == IcmpKind::EchoRequest));
+    BOOST_TEST(echo->identifier == 0x676c);
+    BOOST_TEST(echo->sequence == 1);
+    BOOST_TEST(echo->payload.size() == cut - 8);
+  }
+  BOOST_TEST(!parseQuotedEcho(Family::V4, quote.first(7)));
+  BOOST_TEST(!parseQuotedEcho(Family::V6, quote));  // type 8 is not an ICMPv6 echo
+  const auto te6Bytes = hexFixture("ping/ipv6_time_exceeded_echo.hex");
+  const auto te6 = parseIcmp(Family::V6, te6Bytes, false);
+  BOOST_TEST(parseQuotedEcho(Family::V6, te6.message->quoted->transport)->identifier == 0x6772);
+  BOOST_TEST(describeIcmp(Family::V4, 3, 1) == "destination unreachable (host)");
+  BOOST_TEST(describeIcmp(Family::V6, 3, 0) == "time exceeded");
+  BOOST_TEST(describeIcmp(Family::V4, 5, 1) == "ICMP type 5 code 1");
+}
+
 BOOST_AUTO_TEST_CASE(echo_requests_round_trip) {
   const std::vector<std::uint8_t> payload = {1, 2, 3, 4, 5};
   std::vector<std::uint8_t> out;

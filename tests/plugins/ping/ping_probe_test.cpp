@@ -152,7 +152,7 @@ BOOST_FIXTURE_TEST_CASE(icmp_errors_raw_and_queued, Fixture) {
   }
 }
 
-BOOST_FIXTURE_TEST_CASE(lost_refused_and_unresolvable_targets, Fixture) {
+BOOST_FIXTURE_TEST_CASE(lost_refused_and_late_replies, Fixture) {
   auto p = probe({{"targets", "192.0.2.1, 192.0.2.2, 2001:db8::1"}, {"count", "3"}, {"timeout", "300ms"}}, true,
                  [](SimulatedNetwork& n) {
                    n.targets[ip("192.0.2.1")].drop = {0, 1, 2};

@@ -117,6 +117,18 @@ BOOST_FIXTURE_TEST_CASE(every_mode_and_family_finds_the_hops_in_order, Fixture) 
     }
 }
 
+BOOST_FIXTURE_TEST_CASE(later_rounds_wait_for_the_destination_and_stop_there, Fixture) {
+  // No interval: round 1 still waits until round 0 showed the destination at TTL 4, so only round 0
+  // probes the TTLs beyond it.
+  setup = [](SimulatedPathNetwork& n) { n.paths[ip("10.9.9.9")] = threeRouters(); };
+  auto p = probe({{"targets", "10.9.9.9"}, {"probes", "5"}, {"interval", "0"}});
+  testing::FakeHost host;
+  auto h = host.host();
+  p.run(h);
+  BOOST_TEST(network->sent == 30u + 4 * 4);
+  BOOST_TEST(host.results().at(0).metric("hop.4.received") == 5.0);
+}
+
 BOOST_FIXTURE_TEST_CASE(silent_lossy_and_balanced_hops, Fixture) {
   setup = [](SimulatedPathNetwork& n) {
     SimPath p;
@@ -225,23 +237,20 @@ BOOST_FIXTURE_TEST_CASE(a_run_where_nothing_answers_keeps_the_last_known_path, F
   BOOST_TEST(document(host.results().at(0)).at("path").as_object().at("previous_fingerprint").as_string() == known);
 }
 
-BOOST_FIXTURE_TEST_CASE(missing_privilege_and_unresolvable_targets_are_results, Fixture) {
+BOOST_FIXTURE_TEST_CASE(a_family_without_privilege_fails_its_targets_only, Fixture) {
   const std::string why = "udp traceroute: cannot open an ICMPv6 socket: a raw socket needs CAP_NET_RAW";
   setup = [&](SimulatedPathNetwork& n) {
     n.problem[1] = why;
     n.paths[ip("10.9.9.9")] = threeRouters();
   };
-  auto p = probe({{"targets", "10.9.9.9, fd00:9::9, 10.9.9.9.invalid.example"},
-                  {"mode", "udp"},
-                  {"probes", "1"},
-                  {"family", "auto"}});
+  // (No unresolvable name here: resolving one would ask a DNS server, which a unit test must not.)
+  auto p = probe({{"targets", "10.9.9.9, fd00:9::9"}, {"mode", "udp"}, {"probes", "1"}});
   testing::FakeHost host;
   auto h = host.host();
   p.run(h);
   BOOST_TEST(resultFor(host, "10.9.9.9").error == "");
   BOOST_TEST(resultFor(host, "fd00:9::9").error == why);
   BOOST_TEST(resultFor(host, "fd00:9::9").metrics.size() == 1u);
-  BOOST_TEST(!resultFor(host, "10.9.9.9.invalid.example").error.empty());
   // The source port was picked once, above the kernel's ephemeral range, and is reported.
   const auto port = document(resultFor(host, "10.9.9.9")).at("source_port").as_int64();
   BOOST_TEST(port >= traceroute::kSourcePortLow);
