@@ -8,6 +8,7 @@
 #include <openssl/err.h>
 #include <openssl/x509v3.h>
 
+#include <cstdlib>
 #include <filesystem>
 #include <memory>
 
@@ -112,8 +113,16 @@ boost::asio::ssl::context makeClientContext(const std::string& caFile) {
   ssl::context context(ssl::context::tls_client);
   boost::system::error_code ec;
   if (caFile.empty()) {
-    context.set_default_verify_paths(ec);
-    if (ec) throw ConfigError("option 'ca_file': cannot load the system trust store: " + ec.message());
+    // The hashed certificate directory is read one CA at a time, when a chain needs it; loading
+    // the whole bundle file up front would cost every probe host about 1 MiB it rarely uses.
+    const char* dirEnv = std::getenv(X509_get_default_cert_dir_env());
+    const std::string dir = dirEnv && *dirEnv ? dirEnv : X509_get_default_cert_dir();
+    std::error_code fsError;
+    if (!std::filesystem::is_directory(dir, fsError) ||
+        SSL_CTX_load_verify_dir(context.native_handle(), dir.c_str()) != 1) {
+      context.set_default_verify_paths(ec);
+      if (ec) throw ConfigError("option 'ca_file': cannot load the system trust store: " + ec.message());
+    }
   } else {
     std::error_code fsError;
     if (!std::filesystem::is_regular_file(caFile, fsError))
