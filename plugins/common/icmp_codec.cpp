@@ -43,6 +43,13 @@ std::size_t quoteLength(const IcmpMessage& m, Bytes icmp) {
 
 }  // namespace
 
+std::vector<std::uint8_t> probeReplyTypes(Family family) {
+  if (family == Family::V4)
+    return {icmp4::kEchoReply, icmp4::kDestinationUnreachable, icmp4::kTimeExceeded, icmp4::kParameterProblem};
+  return {icmp6::kEchoReply, icmp6::kDestinationUnreachable, icmp6::kPacketTooBig, icmp6::kTimeExceeded,
+          icmp6::kParameterProblem};
+}
+
 IcmpKind icmpKind(Family family, std::uint8_t type) {
   return kindOfType(family, type);
 }

@@ -93,6 +93,10 @@ void buildEchoRequest(Family family, std::uint16_t identifier, std::uint16_t seq
 
 IcmpKind icmpKind(Family family, std::uint8_t type);
 
+// The ICMP types a raw probe socket lets through: echo replies and the errors that can be about a
+// probe (the kernel filter drops the rest).
+std::vector<std::uint8_t> probeReplyTypes(Family family);
+
 // Whether `kind` is an error that quotes the offending datagram.
 bool isIcmpError(IcmpKind kind);
 

@@ -333,6 +333,17 @@ std::size_t ProbeSocket::drainErrorQueue(ReceiveSink& sink, std::size_t limit) {
   return read;
 }
 
+void ProbeSocket::discardPending(std::size_t limit) {
+  class Discard final : public ReceiveSink {
+   public:
+    void datagram(const ReceivedDatagram&) override {}
+    void error(const ReceivedError&) override {}
+    void txTimestamp(const TxTimestamp&) override {}
+  } discard;
+  while (drain(discard, limit) > 0) {
+  }
+}
+
 std::size_t ProbeSocket::drain(ReceiveSink& sink, std::size_t limit) {
   std::size_t read = drainErrorQueue(sink, limit);
   while (read < limit) {

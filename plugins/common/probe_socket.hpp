@@ -86,6 +86,9 @@ class ProbeSocket {
   // Reads what is pending (error queue, then normal queue), up to `limit` messages, and hands each
   // to `sink`. Returns how many were read.
   std::size_t drain(ReceiveSink& sink, std::size_t limit);
+  // Reads and drops what is queued, `limit` messages at a time, until nothing is: replies and
+  // errors that arrived after the previous run ended must not count in the next.
+  void discardPending(std::size_t limit);
 
  private:
   ProbeSocket(int fd, Family family, int type, int protocol, std::size_t slotBytes);

@@ -13,22 +13,6 @@ namespace {
 
 using netprobe::Family;
 
-class DiscardSink final : public netprobe::ReceiveSink {
- public:
-  void datagram(const netprobe::ReceivedDatagram&) override {}
-  void error(const netprobe::ReceivedError&) override {}
-  void txTimestamp(const netprobe::TxTimestamp&) override {}
-};
-
-// What a raw socket needs to see: replies and the errors that can be about a request.
-std::vector<std::uint8_t> acceptedTypes(Family family) {
-  if (family == Family::V4)
-    return {netprobe::icmp4::kEchoReply, netprobe::icmp4::kDestinationUnreachable, netprobe::icmp4::kTimeExceeded,
-            netprobe::icmp4::kParameterProblem};
-  return {netprobe::icmp6::kEchoReply, netprobe::icmp6::kDestinationUnreachable, netprobe::icmp6::kPacketTooBig,
-          netprobe::icmp6::kTimeExceeded, netprobe::icmp6::kParameterProblem};
-}
-
 }  // namespace
 
 SocketPingTransport::SocketPingTransport(const PingOptions& options)
@@ -37,9 +21,7 @@ SocketPingTransport::SocketPingTransport(const PingOptions& options)
 std::string SocketPingTransport::prepare(Family family) {
   auto& e = endpoint(family);
   if (e.socket) {
-    DiscardSink discard;
-    while (e.socket->drain(discard, kDrainLimit) > 0) {
-    }
+    e.socket->discardPending(kDrainLimit);
     // Whatever a failed send did to the kernel's timestamp numbering, a new run starts it afresh.
     (void)e.socket->resetTxKeys();
     if (e.socket->kind() == netprobe::SocketKind::Raw) e.identifier = static_cast<std::uint16_t>(random_());
@@ -68,7 +50,7 @@ std::string SocketPingTransport::open(Family family, Endpoint& e) {
   (void)s.enableKernelTimestamps(true);
   (void)s.receiveTtl();
   if (s.kind() == netprobe::SocketKind::Raw) {
-    const auto types = acceptedTypes(family);
+    const auto types = netprobe::probeReplyTypes(family);
     (void)s.acceptIcmpTypes(types);
   } else {
     (void)s.receiveErrors();

@@ -16,26 +16,9 @@ namespace {
 
 using netprobe::Family;
 
-class DiscardSink final : public netprobe::ReceiveSink {
- public:
-  void datagram(const netprobe::ReceivedDatagram&) override {}
-  void error(const netprobe::ReceivedError&) override {}
-  void txTimestamp(const netprobe::TxTimestamp&) override {}
-};
-
-std::vector<std::uint8_t> acceptedTypes(Family family) {
-  if (family == Family::V4)
-    return {netprobe::icmp4::kEchoReply, netprobe::icmp4::kDestinationUnreachable, netprobe::icmp4::kTimeExceeded,
-            netprobe::icmp4::kParameterProblem};
-  return {netprobe::icmp6::kEchoReply, netprobe::icmp6::kDestinationUnreachable, netprobe::icmp6::kPacketTooBig,
-          netprobe::icmp6::kTimeExceeded, netprobe::icmp6::kParameterProblem};
-}
-
 void discardPending(netprobe::ProbeSocket* socket) {
   if (!socket) return;
-  DiscardSink discard;
-  while (socket->drain(discard, kDrainLimit) > 0) {
-  }
+  socket->discardPending(kDrainLimit);
 }
 
 }  // namespace
@@ -85,7 +68,7 @@ std::string SocketTraceTransport::open(Family family, Endpoint& e) {
   e.icmp = std::move(choice.socket);
   if (auto p = configure(*e.icmp, icmpMode); !p.empty()) return p;
   if (e.icmp->kind() == netprobe::SocketKind::Raw) {
-    const auto types = acceptedTypes(family);
+    const auto types = netprobe::probeReplyTypes(family);
     (void)e.icmp->acceptIcmpTypes(types);
   } else {
     (void)e.icmp->receiveErrors();

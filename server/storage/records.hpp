@@ -50,8 +50,8 @@ struct TestRecord {
   std::string plugin;
   std::vector<std::string> targets;
   std::vector<std::pair<std::string, std::string>> options;  // normalised by the plugin's schema
-  std::vector<std::string> agentIds;  // assigned by id ...
-  std::vector<std::string> labels;    // ... and/or to every agent with one of these labels
+  std::vector<std::string> agentIds;                         // assigned by id ...
+  std::vector<std::string> labels;                           // ... and/or to every agent with one of these labels
   TimeNs startAt = 0;
   std::optional<TimeNs> durationNs;  // none: until stopped
   TimeNs intervalNs = 0;
