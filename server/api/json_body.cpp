@@ -23,7 +23,10 @@ std::string name(std::string_view where, std::string_view key) {
 }  // namespace
 
 json::value parseJsonBody(std::string_view body, json::storage_ptr storage) {
-  json::stream_parser parser(std::move(storage));
+  // The constructor's resource is only the parser's scratch space; the parsed value's nodes go to
+  // the resource given to reset() (an arena for result batches: no per-node malloc and free).
+  json::stream_parser parser;
+  parser.reset(std::move(storage));
   json::error_code ec;
   std::size_t consumed = parser.write(body.data(), body.size(), ec);
   if (!ec) parser.finish(ec);
