@@ -23,13 +23,14 @@ struct HttpTimingProbe::RunState {
 HttpTimingProbe::HttpTimingProbe(const Options& options)
     : config_(ProbeConfig::fromOptions(options)),
       trustStore_(config_.caFile.empty() ? "system" : config_.caFile),
-      tls_(std::make_unique<boost::asio::ssl::context>(makeClientContext(config_.caFile))) {}
+      tls_(config_.caFile, !config_.caFile.empty() || std::any_of(config_.targets.begin(), config_.targets.end(),
+                                                                  [](const Target& t) { return t.url.https(); })) {}
 
 HttpTimingProbe::~HttpTimingProbe() = default;
 
 void HttpTimingProbe::launch(const std::shared_ptr<RunState>& state) {
   const auto& target = config_.targets[state->next++];
-  auto prober = std::make_shared<TargetProber>(io_, config_, *tls_, trustStore_, target, state->wallStart);
+  auto prober = std::make_shared<TargetProber>(io_, config_, tls_, trustStore_, target, state->wallStart);
   state->active.push_back(prober);
   // The completion runs inside io_.run_for() of this object, so `this` is alive; after a cancelled
   // run it only touches that run's own state.

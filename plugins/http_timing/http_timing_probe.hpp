@@ -6,6 +6,7 @@
 #include "probe_config.hpp"
 #include "probe_outcome.hpp"
 #include "result_builder.hpp"
+#include "tls_inspector.hpp"
 
 #include <streamswarm/plugin.hpp>
 
@@ -52,7 +53,7 @@ class HttpTimingProbe {
 
   ProbeConfig config_;
   std::string trustStore_;
-  std::unique_ptr<boost::asio::ssl::context> tls_;
+  LazyTlsContext tls_;
   // Kept across runs: a name lookup still running when a run ends finishes in the background
   // instead of blocking the end of the run. Declared last, so it is destroyed first, with any
   // probe still pending in it, while the config and TLS context those probes use still exist.

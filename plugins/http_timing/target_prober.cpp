@@ -73,7 +73,7 @@ struct TargetProber::Connection {
   bool reusable = false;
 };
 
-TargetProber::TargetProber(asio::io_context& io, const ProbeConfig& config, ssl::context& tls, std::string trustStore,
+TargetProber::TargetProber(asio::io_context& io, const ProbeConfig& config, LazyTlsContext& tls, std::string trustStore,
                            const Target& target, std::chrono::system_clock::time_point wallStart)
     : io_(io),
       config_(config),
@@ -270,7 +270,7 @@ asio::awaitable<bool> TargetProber::handshake(const Url& url, HopRecord& hop, Ph
   phase_ = Phase::kTls;
   if (interrupted(Phase::kTls)) co_return false;
   auto& c = *connection_;
-  c.tls.emplace(std::move(c.socket), tls_);
+  c.tls.emplace(std::move(c.socket), tls_.get());
   SSL* handle = c.tls->native_handle();
   if (!url.ipLiteral) SSL_set_tlsext_host_name(handle, url.host.c_str());
   const auto recorder = std::make_shared<VerifyRecorder>();

@@ -6,6 +6,7 @@
 #include "phase_timings.hpp"
 #include "probe_config.hpp"
 #include "probe_outcome.hpp"
+#include "tls_inspector.hpp"
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/io_context.hpp>
@@ -33,8 +34,8 @@ inline constexpr char kUserAgent[] = "streamswarm-http_timing/1.0";
 class TargetProber : public std::enable_shared_from_this<TargetProber> {
  public:
   // `config` and `tls` must outlive the probe; `trustStore` names them for the document.
-  TargetProber(boost::asio::io_context& io, const ProbeConfig& config, boost::asio::ssl::context& tls,
-               std::string trustStore, const Target& target, std::chrono::system_clock::time_point wallStart);
+  TargetProber(boost::asio::io_context& io, const ProbeConfig& config, LazyTlsContext& tls, std::string trustStore,
+               const Target& target, std::chrono::system_clock::time_point wallStart);
   ~TargetProber();
   TargetProber(const TargetProber&) = delete;
   TargetProber& operator=(const TargetProber&) = delete;
@@ -76,7 +77,7 @@ class TargetProber : public std::enable_shared_from_this<TargetProber> {
 
   boost::asio::io_context& io_;
   const ProbeConfig& config_;
-  boost::asio::ssl::context& tls_;
+  LazyTlsContext& tls_;
   std::string trustStore_;
   Target target_;
   boost::asio::ip::tcp::resolver resolver_;

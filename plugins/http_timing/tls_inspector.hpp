@@ -11,6 +11,7 @@
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 
+#include <memory>
 #include <string>
 
 namespace streamswarm::http_timing {
@@ -35,6 +36,24 @@ class VerifyRecorder {
 // verification on, ALPN "http/1.1" (the probe speaks HTTP/1.1 only). Throws ConfigError naming
 // ca_file when it cannot be loaded.
 boost::asio::ssl::context makeClientContext(const std::string& caFile);
+
+// The client context, made when first needed: initialising OpenSSL and its trust store costs an
+// instance that probes only http:// URLs over a megabyte it would never use. `eager` makes it at
+// once, so a bad ca_file or an https target is checked when the plugin starts.
+class LazyTlsContext {
+ public:
+  LazyTlsContext(std::string caFile, bool eager) : caFile_(std::move(caFile)) {
+    if (eager) get();
+  }
+  boost::asio::ssl::context& get() {
+    if (!context_) context_ = std::make_unique<boost::asio::ssl::context>(makeClientContext(caFile_));
+    return *context_;
+  }
+
+ private:
+  std::string caFile_;
+  std::unique_ptr<boost::asio::ssl::context> context_;
+};
 
 CertInfo certInfo(X509* cert);
 TlsInfo inspectTls(SSL* ssl, const Url& url, const VerifyRecorder& recorder, const std::string& trustStore);
