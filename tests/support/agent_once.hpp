@@ -54,4 +54,17 @@ inline double metricOf(const boost::json::object& result, const std::string& nam
   return result.at("metrics").as_object().at(name).to_number<double>();
 }
 
+// The command prefix that runs the agent as user nobody (tests of the missing-privilege errors).
+inline const std::vector<std::string> kRunAsNobody = {"setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups"};
+
+// Empty when user nobody can run the agent from this build tree (a tree under a private home
+// cannot); otherwise why not.
+inline std::string nobodyCannotRunTheAgent() {
+  auto argv = kRunAsNobody;
+  argv.push_back((buildDir() / "bin" / "streamswarm-agent").string());
+  argv.push_back("--version");
+  const auto r = run(argv);
+  return r.status == 0 ? std::string() : "user nobody cannot run " + argv.back() + " here: " + r.err;
+}
+
 }  // namespace streamswarm::testsupport

@@ -9,6 +9,7 @@
 #include "result_builder.hpp"
 
 #include "tests/support/process.hpp"
+#include "tests/support/sample_config.hpp"
 
 #include <streamswarm/config_values.hpp>
 #include <streamswarm/testing/fake_host.hpp>
@@ -63,24 +64,6 @@ void requireDeclared(const streamswarm::Result& r) {
 }
 
 // The [plugin.http_timing] section of an INI file: key = value lines, '#' comments.
-OptionMap section(const std::string& text, const std::string& name) {
-  OptionMap out;
-  bool inside = false;
-  for (const auto& raw : ts::lines(text)) {
-    const auto line = std::string(streamswarm::values::trim(raw));
-    if (line.empty() || line[0] == '#' || line[0] == ';') continue;
-    if (line.front() == '[') {
-      inside = line == "[" + name + "]";
-      continue;
-    }
-    const auto eq = line.find('=');
-    if (!inside || eq == std::string::npos) continue;
-    const auto key = std::string(streamswarm::values::trim(line.substr(0, eq)));
-    if (key == "enabled" || key == "run_every" || key == "run_timeout") continue;  // the agent's keys
-    out[key] = std::string(streamswarm::values::trim(line.substr(eq + 1)));
-  }
-  return out;
-}
 
 const auto kNow = std::chrono::system_clock::time_point(std::chrono::sys_days(std::chrono::year(2030) / 1 / 1));
 
@@ -295,7 +278,7 @@ BOOST_AUTO_TEST_CASE(limits_the_number_of_targets) {
 
 BOOST_AUTO_TEST_CASE(the_sample_config_is_valid) {
   const auto text = ts::readFile(ts::sourceDir() / "plugins/http_timing/http_timing.conf");
-  const auto options = section(text, "plugin.http_timing");
+  const auto options = ts::sectionOptions(text, "plugin.http_timing");
   BOOST_TEST(!options.empty());
   const auto probe = streamswarm::testing::makeProbe<HttpTimingProbe>(options);
   BOOST_TEST(!probe.config().targets.empty());

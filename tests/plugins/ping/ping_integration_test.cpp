@@ -19,16 +19,6 @@ namespace json = boost::json;
 
 namespace {
 
-const std::vector<std::string> kNobody = {"setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups"};
-
-// Whether user nobody can run the agent from this build tree (a tree under a private home cannot).
-std::string nobodyCannotRunTheAgent() {
-  auto argv = kNobody;
-  argv.push_back((ts::buildDir() / "bin" / "streamswarm-agent").string());
-  argv.push_back("--version");
-  const auto r = ts::run(argv);
-  return r.status == 0 ? std::string() : "user nobody cannot run " + argv.back() + " here: " + r.err;
-}
 constexpr long long kNogroup = 65534;
 
 struct IputilsSummary {
@@ -163,7 +153,7 @@ BOOST_AUTO_TEST_CASE(namespace_host_with_delay_and_loss_agrees_with_iputils_ping
 
 BOOST_AUTO_TEST_CASE(a_router_answering_time_exceeded_is_an_icmp_error_raw_and_datagram) {
   if (skipWithoutNamespaces()) return;
-  if (const auto why = nobodyCannotRunTheAgent(); !why.empty()) {
+  if (const auto why = ts::nobodyCannotRunTheAgent(); !why.empty()) {
     BOOST_TEST_MESSAGE("skipped: " << why);
     return;
   }
@@ -172,7 +162,7 @@ BOOST_AUTO_TEST_CASE(a_router_answering_time_exceeded_is_an_icmp_error_raw_and_d
   net.sysctl("src", "net.ipv4.ping_group_range", "0 2147483647");
   for (const bool unprivileged : {false, true}) {
     auto prefix = net.execArgs("src", {});
-    if (unprivileged) prefix.insert(prefix.end(), kNobody.begin(), kNobody.end());
+    if (unprivileged) prefix.insert(prefix.end(), ts::kRunAsNobody.begin(), ts::kRunAsNobody.end());
     for (const auto family : {NetnsTopology::Family::V4, NetnsTopology::Family::V6}) {
       const auto target = chain.destination(family);
       const auto run =
@@ -197,11 +187,11 @@ BOOST_AUTO_TEST_CASE(without_privilege_the_result_names_what_is_missing) {
     BOOST_TEST_MESSAGE("skipped: net.ipv4.ping_group_range (" << r << ") admits nogroup here");
     return;
   }
-  if (const auto why = nobodyCannotRunTheAgent(); !why.empty()) {
+  if (const auto why = ts::nobodyCannotRunTheAgent(); !why.empty()) {
     BOOST_TEST_MESSAGE("skipped: " << why);
     return;
   }
-  const auto run = ts::runAgentOnce(pingConfig("127.0.0.1", "count = 2\n"), kNobody);
+  const auto run = ts::runAgentOnce(pingConfig("127.0.0.1", "count = 2\n"), ts::kRunAsNobody);
   BOOST_TEST(run.status <= 1, "the agent must not crash: " << run.err);
   BOOST_TEST_REQUIRE(run.results.size() == 1u, run.out << run.err);
   const auto& r = run.result("127.0.0.1");
@@ -211,7 +201,7 @@ BOOST_AUTO_TEST_CASE(without_privilege_the_result_names_what_is_missing) {
   BOOST_TEST(error.find("ping_group_range") != std::string::npos);
   BOOST_TEST(error.find("65534") != std::string::npos);  // the group it would need admitted
 
-  const auto rawOnly = ts::runAgentOnce(pingConfig("127.0.0.1", "count = 2\nsocket = raw\n"), kNobody);
+  const auto rawOnly = ts::runAgentOnce(pingConfig("127.0.0.1", "count = 2\nsocket = raw\n"), ts::kRunAsNobody);
   const std::string rawError(rawOnly.result("127.0.0.1").at("error").as_string());
   BOOST_TEST(rawError.find("CAP_NET_RAW") != std::string::npos);
   BOOST_TEST(rawError.find("ping_group_range") == std::string::npos);
@@ -219,7 +209,7 @@ BOOST_AUTO_TEST_CASE(without_privilege_the_result_names_what_is_missing) {
 
 BOOST_AUTO_TEST_CASE(unprivileged_ping_sockets_when_ping_group_range_allows) {
   if (skipWithoutNamespaces()) return;
-  if (const auto why = nobodyCannotRunTheAgent(); !why.empty()) {
+  if (const auto why = ts::nobodyCannotRunTheAgent(); !why.empty()) {
     BOOST_TEST_MESSAGE("skipped: " << why);
     return;
   }
@@ -227,7 +217,7 @@ BOOST_AUTO_TEST_CASE(unprivileged_ping_sockets_when_ping_group_range_allows) {
   net.addNode("solo");
   net.sysctl("solo", "net.ipv4.ping_group_range", "0 2147483647");
   auto prefix = net.execArgs("solo", {});
-  prefix.insert(prefix.end(), kNobody.begin(), kNobody.end());
+  prefix.insert(prefix.end(), ts::kRunAsNobody.begin(), ts::kRunAsNobody.end());
   std::string targets = "127.0.0.1";
   if (hasIpv6Loopback()) targets += ", ::1";
   const auto run = ts::runAgentOnce(pingConfig(targets, "count = 5\ninterval = 10ms\n"), prefix);

@@ -5,6 +5,7 @@
 #include "ping/ping_probe.hpp"
 #include "simulated_network.hpp"
 #include "tests/support/process.hpp"
+#include "tests/support/sample_config.hpp"
 
 #include <streamswarm/testing/fake_host.hpp>
 
@@ -214,21 +215,8 @@ BOOST_FIXTURE_TEST_CASE(cancellation_stops_the_run_with_partial_results, Fixture
 
 BOOST_AUTO_TEST_CASE(sample_config_is_valid) {
   // Every key of the [plugin.ping] section of ping.conf, minus the agent's own.
-  std::istringstream in(testsupport::readFile(testsupport::sourceDir() / "plugins/ping/ping.conf"));
-  std::map<std::string, std::string> keys;
-  bool inSection = false;
-  for (std::string line; std::getline(in, line);) {
-    if (line.empty() || line[0] == '#' || line[0] == ';') continue;
-    if (line[0] == '[') {
-      inSection = line == "[plugin.ping]";
-      continue;
-    }
-    const auto eq = line.find('=');
-    if (!inSection || eq == std::string::npos) continue;
-    auto key = std::string(values::trim(line.substr(0, eq)));
-    if (key == "run_every" || key == "run_timeout" || key == "enabled") continue;
-    keys[key] = std::string(values::trim(line.substr(eq + 1)));
-  }
+  const auto keys = testsupport::sectionOptions(
+      testsupport::readFile(testsupport::sourceDir() / "plugins/ping/ping.conf"), "plugin.ping");
   BOOST_TEST(keys.count("targets") == 1u);
   BOOST_CHECK_NO_THROW(PingProbe(Options::validated(PingProbe::configKeys(), keys)));
 }

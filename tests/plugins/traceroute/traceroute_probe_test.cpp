@@ -6,6 +6,7 @@
 #include "traceroute/traceroute_probe.hpp"
 #include "simulated_path_network.hpp"
 #include "tests/support/process.hpp"
+#include "tests/support/sample_config.hpp"
 
 #include <streamswarm/testing/fake_host.hpp>
 
@@ -269,21 +270,8 @@ BOOST_FIXTURE_TEST_CASE(cancelled_before_the_first_probe, Fixture) {
 }
 
 BOOST_AUTO_TEST_CASE(sample_config_is_valid) {
-  std::istringstream in(testsupport::readFile(testsupport::sourceDir() / "plugins/traceroute/traceroute.conf"));
-  std::map<std::string, std::string> keys;
-  bool inSection = false;
-  for (std::string line; std::getline(in, line);) {
-    if (line.empty() || line[0] == '#' || line[0] == ';') continue;
-    if (line[0] == '[') {
-      inSection = line == "[plugin.traceroute]";
-      continue;
-    }
-    const auto eq = line.find('=');
-    if (!inSection || eq == std::string::npos) continue;
-    auto key = std::string(values::trim(line.substr(0, eq)));
-    if (key == "run_every" || key == "run_timeout" || key == "enabled") continue;
-    keys[key] = std::string(values::trim(line.substr(eq + 1)));
-  }
+  const auto keys = testsupport::sectionOptions(
+      testsupport::readFile(testsupport::sourceDir() / "plugins/traceroute/traceroute.conf"), "plugin.traceroute");
   BOOST_TEST(keys.count("targets") == 1u);
   BOOST_CHECK_NO_THROW(TracerouteProbe(Options::validated(TracerouteProbe::configKeys(), keys)));
 }

@@ -22,17 +22,6 @@ using Family = NetnsTopology::Family;
 
 namespace {
 
-const std::vector<std::string> kNobody = {"setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups"};
-
-// Whether user nobody can run the agent from this build tree (a tree under a private home cannot).
-std::string nobodyCannotRunTheAgent() {
-  auto argv = kNobody;
-  argv.push_back((ts::buildDir() / "bin" / "streamswarm-agent").string());
-  argv.push_back("--version");
-  const auto r = ts::run(argv);
-  return r.status == 0 ? std::string() : "user nobody cannot run " + argv.back() + " here: " + r.err;
-}
-
 bool skipWithoutNamespaces() {
   const auto why = ts::namespacesUnavailable();
   if (!why.empty()) BOOST_TEST_MESSAGE("skipped: " << why);
@@ -272,7 +261,7 @@ BOOST_AUTO_TEST_CASE(a_path_change_is_reported_against_the_previous_run) {
 
 BOOST_AUTO_TEST_CASE(without_cap_net_raw_udp_says_so_and_icmp_uses_ping_sockets) {
   if (skipWithoutNamespaces()) return;
-  if (const auto why = nobodyCannotRunTheAgent(); !why.empty()) {
+  if (const auto why = ts::nobodyCannotRunTheAgent(); !why.empty()) {
     BOOST_TEST_MESSAGE("skipped: " << why);
     return;
   }
@@ -281,7 +270,7 @@ BOOST_AUTO_TEST_CASE(without_cap_net_raw_udp_says_so_and_icmp_uses_ping_sockets)
   liftIcmpRateLimits(net, chain);
   net.sysctl("src", "net.ipv4.ping_group_range", "0 2147483647");
   auto prefix = net.execArgs("src", {});
-  prefix.insert(prefix.end(), kNobody.begin(), kNobody.end());
+  prefix.insert(prefix.end(), ts::kRunAsNobody.begin(), ts::kRunAsNobody.end());
   for (const auto family : {Family::V4, Family::V6}) {
     const auto target = chain.destination(family);
     BOOST_TEST_CONTEXT(familyName(family)) {
