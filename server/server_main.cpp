@@ -6,6 +6,7 @@
 #include "server/api/public_api.hpp"
 #include "server/api/rfc3339.hpp"
 #include "server/auth/token_issuer.hpp"
+#include "server/auth/web_access.hpp"
 #include "server/http/http_server.hpp"
 #include "server/http/router.hpp"
 #include "server/scheduler/clock.hpp"
@@ -159,7 +160,8 @@ int serve(const std::vector<std::string>& args) {
       schedulerTimer.poke();
     };
     AgentApi agentApi(*store, notifier, systemNow, testsChanged);
-    AdminApi adminApi(*store, systemNow, testsChanged);
+    WebAccess access(*store, systemNow);
+    AdminApi adminApi(*store, access, systemNow, testsChanged);
     Router router;
     addPublicRoutes(router);
     agentApi.addRoutes(router);

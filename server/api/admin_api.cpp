@@ -41,31 +41,28 @@ ApiResponse noContent() {
 
 }  // namespace
 
-AdminApi::AdminApi(Store& store, Clock clock, std::function<void()> testsChanged)
-    : store_(store), clock_(std::move(clock)), testsChanged_(std::move(testsChanged)), auth_(store) {}
+AdminApi::AdminApi(Store& store, Access& access, Clock clock, std::function<void()> testsChanged)
+    : store_(store), access_(access), clock_(std::move(clock)), testsChanged_(std::move(testsChanged)) {}
 
 void AdminApi::addRoutes(Router& router) {
-  auto add = [&](const char* method, const char* pattern, ApiResponse (AdminApi::*handler)(const ApiRequest&)) {
-    router.add(method, pattern, [this, handler](const ApiRequest& r) {
-      authorize(r);
+  auto add = [&](const char* method, const char* pattern, Role needed,
+                 ApiResponse (AdminApi::*handler)(const ApiRequest&)) {
+    router.add(method, pattern, [this, handler, needed](const ApiRequest& r) {
+      access_.require(r, needed);
       return (this->*handler)(r);
     });
   };
-  add("POST", "/api/v1/tests", &AdminApi::createTest);
-  add("GET", "/api/v1/tests", &AdminApi::listTests);
-  add("GET", "/api/v1/tests/{id}", &AdminApi::getTest);
-  add("POST", "/api/v1/tests/{id}/stop", &AdminApi::stopTest);
-  add("DELETE", "/api/v1/tests/{id}", &AdminApi::deleteTest);
-  add("GET", "/api/v1/results", &AdminApi::queryResults);
-  add("GET", "/api/v1/agents", &AdminApi::listAgents);
-  add("POST", "/api/v1/agents/{id}/revoke", &AdminApi::revokeAgent);
-  add("POST", "/api/v1/enrollment-tokens", &AdminApi::createEnrollmentToken);
-  add("GET", "/api/v1/enrollment-tokens", &AdminApi::listEnrollmentTokens);
-  add("DELETE", "/api/v1/enrollment-tokens/{id}", &AdminApi::revokeEnrollmentToken);
-}
-
-void AdminApi::authorize(const ApiRequest& request) {
-  auth_.admin(request.authorization, clock_());
+  add("POST", "/api/v1/tests", Role::kOperator, &AdminApi::createTest);
+  add("GET", "/api/v1/tests", Role::kViewer, &AdminApi::listTests);
+  add("GET", "/api/v1/tests/{id}", Role::kViewer, &AdminApi::getTest);
+  add("POST", "/api/v1/tests/{id}/stop", Role::kOperator, &AdminApi::stopTest);
+  add("DELETE", "/api/v1/tests/{id}", Role::kOperator, &AdminApi::deleteTest);
+  add("GET", "/api/v1/results", Role::kViewer, &AdminApi::queryResults);
+  add("GET", "/api/v1/agents", Role::kViewer, &AdminApi::listAgents);
+  add("POST", "/api/v1/agents/{id}/revoke", Role::kOperator, &AdminApi::revokeAgent);
+  add("POST", "/api/v1/enrollment-tokens", Role::kAdmin, &AdminApi::createEnrollmentToken);
+  add("GET", "/api/v1/enrollment-tokens", Role::kAdmin, &AdminApi::listEnrollmentTokens);
+  add("DELETE", "/api/v1/enrollment-tokens/{id}", Role::kAdmin, &AdminApi::revokeEnrollmentToken);
 }
 
 ApiResponse AdminApi::createTest(const ApiRequest& request) {

@@ -1,7 +1,8 @@
-// The admin API (admin token): tests, results, agents, enrollment tokens.
+// The operator-facing API (dashboard sessions and API tokens, each route with the least role it
+// needs): tests, results, agents, enrollment tokens.
 #pragma once
 
-#include "server/auth/authenticator.hpp"
+#include "server/auth/access.hpp"
 #include "server/http/api_message.hpp"
 #include "server/http/router.hpp"
 #include "server/scheduler/clock.hpp"
@@ -17,7 +18,7 @@ inline constexpr TimeNs kDefaultEnrollmentTtlNs = 24LL * 3600 * 1'000'000'000;
 class AdminApi {
  public:
   // `testsChanged` runs after any change to the set of tests (wakes agents, re-times the scheduler).
-  AdminApi(Store& store, Clock clock, std::function<void()> testsChanged);
+  AdminApi(Store& store, Access& access, Clock clock, std::function<void()> testsChanged);
 
   void addRoutes(Router& router);
 
@@ -34,15 +35,14 @@ class AdminApi {
   ApiResponse revokeEnrollmentToken(const ApiRequest& request);
 
  private:
-  void authorize(const ApiRequest& request);
   void changed() {
     if (testsChanged_) testsChanged_();
   }
 
   Store& store_;
+  Access& access_;
   Clock clock_;
   std::function<void()> testsChanged_;
-  Authenticator auth_;
 };
 
 }  // namespace streamswarm::server

@@ -6,6 +6,7 @@
 #include "server/api/admin_api.hpp"
 #include "server/api/test_validation.hpp"
 #include "server/auth/token_issuer.hpp"
+#include "server/auth/web_access.hpp"
 #include "server/scheduler/tests_notifier.hpp"
 #include "tests/server/api/sample_agents.hpp"
 #include "tests/server/fake_store.hpp"
@@ -29,7 +30,8 @@ struct Api {
   TimeNs now = kNow;
   int changes = 0;
   AgentApi agentApi{store, notifier, [this] { return now; }, [this] { ++changes; }};
-  AdminApi adminApi{store, [this] { return now; },
+  WebAccess access{store, [this] { return now; }};
+  AdminApi adminApi{store, access, [this] { return now; },
                     [this] {
                       ++changes;
                       notifier.bump();

@@ -5,6 +5,7 @@
 #include "server/api/agent_api.hpp"
 #include "server/api/openapi_document.hpp"
 #include "server/api/public_api.hpp"
+#include "server/auth/web_access.hpp"
 #include "server/scheduler/tests_notifier.hpp"
 #include "tests/server/fake_store.hpp"
 #include "tests/support/process.hpp"
@@ -54,7 +55,8 @@ std::set<Operation> routedOperations() {
   TestsNotifier notifier(io, 1);
   const Clock clock = [] { return TimeNs{0}; };
   AgentApi agentApi(store, notifier, clock, {});
-  AdminApi adminApi(store, clock, {});
+  WebAccess access(store, clock);
+  AdminApi adminApi(store, access, clock, {});
   Router router;
   addPublicRoutes(router);
   agentApi.addRoutes(router);
