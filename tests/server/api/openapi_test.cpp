@@ -55,7 +55,8 @@ std::set<Operation> routedOperations() {
   TestsNotifier notifier(io, 1);
   const Clock clock = [] { return TimeNs{0}; };
   AgentApi agentApi(store, notifier, clock, {});
-  WebAccess access(store, clock);
+  Sessions sessions(store, clock);
+  WebAccess access(store, sessions, clock);
   AdminApi adminApi(store, access, clock, {});
   Router router;
   addPublicRoutes(router);
