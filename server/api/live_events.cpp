@@ -31,7 +31,10 @@ class LiveEvents::Subscriber final : public ResponseStream {
         ready = std::move(pending_);
         pending_ = nullptr;
       } else if (queue_.size() >= maxQueued_) {
-        closed_ = true;  // too slow to keep up: it reconnects and refetches
+        // Too slow to keep up: it reconnects and refetches, so the backlog is dropped with it
+        // rather than sent first.
+        closed_ = true;
+        queue_.clear();
         return;
       } else {
         queue_.push_back(chunk);
