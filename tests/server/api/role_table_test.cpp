@@ -655,3 +655,35 @@ BOOST_AUTO_TEST_CASE(user_requests_are_checked) {
   BOOST_TEST(w.call(kAdminToken, "PATCH", "/api/v1/users/u-tess", R"({"username":"renamed"})").status == 400u);
   BOOST_TEST(w.snapshot() == before);
 }
+
+BOOST_AUTO_TEST_CASE(plugins_lists_each_plugin_once_with_its_newest_schema_and_every_agent_that_has_it) {
+  World w;
+  // ag-1 (from the World) has ping 1.0.0.
+  w.inner.createAgent(registeredAgent("ag-2", {}, {pingSchema("1.10.0")}));
+  w.inner.createAgent(registeredAgent("ag-3", {}, {pingSchema("1.9.2"), sysSchema()}));
+  auto revoked = registeredAgent("ag-4", {}, {pingSchema("7.0.0")});
+  revoked.revoked = true;
+  w.inner.createAgent(revoked);
+  auto broken = registeredAgent("ag-5", {}, {});
+  broken.pluginsJson = "not json";
+  w.inner.createAgent(broken);
+
+  const auto r = w.call(kViewerToken, "GET", "/api/v1/plugins");
+  BOOST_TEST_REQUIRE(r.status == 200u, r.body);
+  std::map<std::string, json::object> byName;
+  const auto listed = json::parse(r.body);
+  for (const auto& p : listed.at("plugins").as_array()) {
+    const std::string name(p.at("name").as_string());
+    BOOST_TEST(!byName.contains(name), "listed twice: " << name);
+    byName[name] = p.as_object();
+  }
+  BOOST_REQUIRE(byName.size() == 2u);
+  // 1.10.0 is newer than 1.9.2: versions compare by number, not as text.
+  BOOST_TEST(byName["ping"].at("version").as_string() == "1.10.0");
+  std::vector<std::string> agents;
+  for (const auto& a : byName["ping"].at("agents").as_array()) agents.emplace_back(a.as_string());
+  BOOST_TEST(agents == (std::vector<std::string>{"ag-1", "ag-2", "ag-3"}));
+  BOOST_TEST(byName["sysmetrics"].at("agents").as_array().size() == 1u);
+  BOOST_TEST(byName["ping"].contains("config"));
+  BOOST_TEST(byName["ping"].contains("metrics"));
+}
