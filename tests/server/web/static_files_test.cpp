@@ -4,7 +4,7 @@
 // are all 404s; regular files come with their content type. Requests go through the same router
 // and percent-decoding the HTTP server uses.
 #include "server/web/static_files.hpp"
-#include "server/http/api_error.hpp"
+#include "tests/server/api_error_of.hpp"
 #include "tests/support/process.hpp"
 
 #include <boost/json/parse.hpp>
@@ -16,6 +16,7 @@ using namespace streamswarm::server;
 namespace fs = std::filesystem;
 namespace ts = streamswarm::testsupport;
 namespace json = boost::json;
+using streamswarm::server::testing::statusOf;
 
 namespace {
 
@@ -71,16 +72,6 @@ ApiResponse get(const Router& router, const std::string& target) {
 
 std::string errorOf(const ApiResponse& r) {
   return std::string(json::parse(r.body).at("error").as_string());
-}
-
-template <class F>
-unsigned statusOf(F&& f) {
-  try {
-    f();
-  } catch (const ApiError& e) {
-    return e.status();
-  }
-  return 200;
 }
 
 }  // namespace
