@@ -92,6 +92,15 @@ bool olderVersion(std::string_view a, std::string_view b) {
   return false;
 }
 
+// 429 with Retry-After, for a password guess while the throttle says wait.
+ApiResponse tooManyGuesses(TimeNs wait) {
+  const auto seconds = (wait + 999'999'999) / 1'000'000'000;
+  auto r = errorResponse(429, "too many wrong passwords; try again in " + std::to_string(seconds) + " s",
+                         json::object{{"retry_after_s", seconds}});
+  r.headers.emplace_back("Retry-After", std::to_string(seconds));
+  return r;
+}
+
 void requireJsonContent(const ApiRequest& request) {
   // A cross-site HTML form cannot send application/json without a CORS preflight we never grant.
   if (!request.contentType.starts_with("application/json"))
@@ -159,13 +168,7 @@ ApiResponse WebApi::signIn(const ApiRequest& request) {
   const auto username = requireString(body, "username");
   const auto password = requireString(body, "password");
   const auto now = clock_();
-  if (const auto wait = throttle_.blockedFor(username, request.remoteAddress, now)) {
-    const auto seconds = (*wait + 999'999'999) / 1'000'000'000;
-    auto r = errorResponse(429, "too many failed sign-ins; try again in " + std::to_string(seconds) + " s",
-                           json::object{{"retry_after_s", seconds}});
-    r.headers.emplace_back("Retry-After", std::to_string(seconds));
-    return r;
-  }
+  if (const auto wait = throttle_.blockedFor(username, request.remoteAddress, now)) return tooManyGuesses(*wait);
   const auto user = store_.findUserByName(username);
   const bool passwordOk = verifyPassword(user ? user->passwordHash : decoyHash(), password);
   if (!user || !passwordOk || user->disabled) {
@@ -205,9 +208,16 @@ ApiResponse WebApi::changePassword(const ApiRequest& request) {
   const auto current = requireString(body, "current_password");
   const auto next = requirePassword(body, "new_password");
   auto user = requireUser(p.userId);
-  if (!verifyPassword(user.passwordHash, current)) throw ApiError(403, "field 'current_password' is wrong");
+  // A guess at the password like a sign-in: whoever holds the session must not get unlimited ones.
+  const auto now = clock_();
+  if (const auto wait = throttle_.blockedFor(user.username, request.remoteAddress, now)) return tooManyGuesses(*wait);
+  if (!verifyPassword(user.passwordHash, current)) {
+    throttle_.failed(user.username, request.remoteAddress, now);
+    throw ApiError(403, "field 'current_password' is wrong");
+  }
+  throttle_.succeeded(user.username, request.remoteAddress);
   user.passwordHash = hashPassword(next);
-  user.passwordChangedAt = clock_();
+  user.passwordChangedAt = now;
   store_.updateUser(user);
   store_.deleteUserSessions(user.id, p.sessionId);  // other browsers must sign in again
   return noContent();

@@ -536,6 +536,24 @@ BOOST_AUTO_TEST_CASE(password_changes_end_the_other_sessions) {
   BOOST_TEST(w.signInResponse("otto", "reset by the admin").status == 200u);
 }
 
+BOOST_AUTO_TEST_CASE(guessing_the_current_password_is_throttled_like_signing_in) {
+  // Someone holding a stolen session must not get unlimited guesses at the password through the
+  // change form.
+  World w;
+  const auto here = w.credentials[kOperatorSession];
+  const auto hashBefore = w.inner.findUser("u-otto")->passwordHash;
+  const auto wrong = std::string(R"({"current_password":"wrong guess","new_password":")") + kNewPassword + "\"}";
+  for (int i = 0; i < 5; ++i) BOOST_TEST(w.call(here, "POST", "/api/v1/session/password", wrong).status == 403u);
+  const auto blocked = w.call(here, "POST", "/api/v1/session/password", kPasswordChange);
+  BOOST_TEST(blocked.status == 429u, blocked.body);
+  BOOST_TEST(!w.error(blocked).empty());
+  BOOST_TEST(w.signInResponse("otto").status == 429u);                 // the same account, the same guesser
+  BOOST_TEST(w.inner.findUser("u-otto")->passwordHash == hashBefore);  // the right guess changed nothing
+  w.now += 60 * kSecond;
+  BOOST_TEST(w.call(here, "POST", "/api/v1/session/password", kPasswordChange).status == 204u);
+  BOOST_TEST(w.signInResponse("otto", kNewPassword).status == 200u);
+}
+
 BOOST_AUTO_TEST_CASE(signing_out_ends_only_that_session_and_clears_the_cookie) {
   World w;
   const auto here = w.credentials[kViewerSession];
