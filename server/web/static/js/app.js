@@ -73,6 +73,12 @@ function liveBadge() {
 
 const live = liveBadge();
 
+// The server closes the event stream for good only when it refuses it (the session ended): ask
+// for the session once, so a 401 takes us to the login page.
+onStatus((s) => {
+  if (s === 'closed' && state.user) api.get('/api/v1/session').catch(() => {});
+});
+
 function renderNav(path) {
   const links = document.getElementById('nav-links');
   const userBox = document.getElementById('nav-user');

@@ -67,7 +67,7 @@ async function renderList(main, ctx) {
 function keyValues(entries) {
   return h('dl', {class: 'row mb-0 kv'}, entries.map(([k, v]) => [
     h('dt', {class: 'col-sm-4 text-secondary fw-normal'}, k),
-    h('dd', {class: 'col-sm-8 text-break'}, v === null || v === undefined || v === '' ? '—' : v)]));
+    h('dd', {class: 'col-sm-8 text-break'}, v === null || v === undefined || v === '' || (Array.isArray(v) && !v.length) ? '—' : v)]));
 }
 
 function pluginDetails(plugin, catalog) {

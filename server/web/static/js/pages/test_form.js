@@ -36,7 +36,7 @@ function rangeHint(key) {
 
 function sentence(text) {
   const t = String(text || '').trim();
-  return !t || /[.!?)]$/.test(t) ? t : `${t}.`;
+  return !t || /[.!?]$/.test(t) ? t : `${t}.`;
 }
 
 // One generated control per config key; returns {row, read(), set(value)}. read() gives the text

@@ -84,6 +84,7 @@ export async function render(main, ctx) {
 
   // ---- chart ----
   const metricSelect = select([], {id: 'metric-select', 'aria-label': 'Metric'});
+  const agentSelect = select([['', 'all agents']], {id: 'series-agent', 'aria-label': 'Agent'});
   const rangeButtons = kRanges.map(([label, ms]) => h('button', {type: 'button', class: 'btn btn-sm btn-outline-light', dataset: {range: label},
     onClick: () => setRange(ms === null ? {kind: 'all'} : {kind: 'last', ms}, true)}, label));
   const fromInput = h('input', {type: 'datetime-local', step: 1, class: 'form-control form-control-sm bg-dark text-light border-secondary', id: 'range-from', 'aria-label': 'From'});
@@ -97,6 +98,7 @@ export async function render(main, ctx) {
   main.append(card('Chart',
     h('div', {class: 'd-flex flex-wrap gap-2 align-items-center mb-2 chart-controls'},
       h('div', {class: 'metric-select-wrap'}, metricSelect),
+      h('div', {class: 'agent-select-wrap'}, agentSelect),
       h('div', {class: 'btn-group', role: 'group', 'aria-label': 'Range'}, rangeButtons),
       h('div', {class: 'form-check form-switch mb-0'}, bandToggle, h('label', {class: 'form-check-label small', for: 'band-toggle'}, 'min/max band'))),
     h('div', {class: 'd-flex flex-wrap gap-2 align-items-center mb-2'},
@@ -115,6 +117,7 @@ export async function render(main, ctx) {
     card(docTitle, docView));
 
   let metrics = [];
+  let knownSeries = 0;
   let range = {kind: 'all'};
   let baseRange = range;
   let chart = null;
@@ -158,13 +161,22 @@ export async function render(main, ctx) {
   resetZoom.addEventListener('click', () => setRange(baseRange, true));
   bandToggle.addEventListener('change', () => loadSeries());
   metricSelect.addEventListener('change', () => loadSeries());
+  agentSelect.addEventListener('change', () => loadSeries());
 
   async function loadMetrics() {
     let list;
     try {
-      list = (await api.get(`/api/v1/tests/${enc(id)}/metrics`)).metrics || [];
+      const body = await api.get(`/api/v1/tests/${enc(id)}/metrics`);
+      list = body.metrics || [];
+      knownSeries = (body.series || []).length;
+      const seriesAgents = [...new Set((body.series || []).map((s) => s.agent))];
+      const keepAgent = agentSelect.value;
+      replace(agentSelect, h('option', {value: ''}, 'all agents'), seriesAgents.map((a) => h('option', {value: a}, agentName(a))));
+      agentSelect.value = seriesAgents.includes(keepAgent) ? keepAgent : '';
+      agentSelect.classList.toggle('d-none', seriesAgents.length < 2);
     } catch (e) {
       if (e.status !== 404) throw e;
+      knownSeries = Number.MAX_SAFE_INTEGER;
       // Without the metrics endpoint, the plugin's declared metrics will do.
       const plugin = (await listPlugins()).find((p) => p.name === test.plugin);
       list = plugin ? plugin.metrics.map((m) => ({name: m.name, unit: m.unit, type: m.kind})) : [];
@@ -186,10 +198,14 @@ export async function render(main, ctx) {
     const w = currentWindow();
     const points = Math.max(kMinPoints, Math.min(kMaxPoints, Math.round(chartWrap.clientWidth || 800)));
     const body = await api.get(withQuery(`/api/v1/tests/${enc(id)}/series`,
-      {metric, from: iso(w.from), to: w.to === null ? undefined : iso(w.to), points}));
+      {metric, agent: agentSelect.value, from: iso(w.from), to: w.to === null ? undefined : iso(w.to), points}));
     if (!ctx.alive()) return;
     clear(chartMessage);
     const unit = (metrics.find((m) => m.name === metric) || {}).unit || '';
+    // A new agent or target showed up: refresh the agent choices (and metric list) too.
+    if (!agentSelect.value && (body.series || []).length > knownSeries) {
+      loadMetrics().catch((e) => showError(errors, e));
+    }
     const series = (body.series || []).map((s) => ({label: `${agentName(s.agent)}${s.target ? ` → ${s.target}` : ''}`, points: s.points || []}));
     if (!chart) chart = seriesChart(chartWrap, {onZoom: (from, to) => setRange({kind: 'abs', from, to}, false)});
     const to = w.to ?? (active() ? Date.now() : null);
