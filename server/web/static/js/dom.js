@@ -128,6 +128,14 @@ export function durationText(seconds) {
   return `${seconds}s`;
 }
 
+// A time as the value of an <input type="datetime-local"> (local time, to the second).
+export function localInputValue(ms) {
+  if (ms === null || ms === undefined) return '';
+  const d = new Date(ms);
+  const pad = (n) => String(n).padStart(2, '0');
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
+}
+
 // ---- small components ----
 
 const kStateClasses = {

@@ -1,5 +1,5 @@
 // Shared widgets: a confirm dialog (a Bootstrap modal), a show-once secret box, form fields.
-import {h, replace} from './dom.js';
+import {h, replace, showError} from './dom.js';
 
 // Resolves true when the user confirms. Bootstrap's Modal comes from the bundle (global).
 export function confirmDialog(title, message, {ok = 'Confirm', danger = true} = {}) {
@@ -90,4 +90,27 @@ export function busyButton(label, cls, action, attrs = {}) {
     }
   });
   return button;
+}
+
+// A button that asks first (a confirm dialog), then runs `action`; a failure goes to `errors`.
+export function confirmButton(label, cls, {title, message, ok}, action, errors, attrs = {}) {
+  return busyButton(label, cls, async () => {
+    if (!(await confirmDialog(title, message, {ok}))) return;
+    try {
+      await action();
+    } catch (e) {
+      showError(errors, e);
+    }
+  }, attrs);
+}
+
+// A page's (re)load: its failure is shown in `errors`, unless the page was left meanwhile.
+export function guarded(ctx, errors, fn) {
+  return async (...args) => {
+    try {
+      await fn(...args);
+    } catch (e) {
+      if (ctx.alive()) showError(errors, e);
+    }
+  };
 }

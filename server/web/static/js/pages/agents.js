@@ -1,9 +1,9 @@
 // #/agents (list) and #/agents/ID (details). Revoking needs the operator role.
 import {api, enc} from '../api.js';
 import {listAgents, listPlugins} from '../data.js';
-import {card, debounce, formatAgo, formatBytes, formatTime, h, onlineBadge, pageHeader, replace, showError, table} from '../dom.js';
+import {card, debounce, formatAgo, formatBytes, formatTime, h, onlineBadge, pageHeader, replace, table} from '../dom.js';
 import {onEvent} from '../events.js';
-import {busyButton, confirmDialog} from '../ui.js';
+import {confirmButton, guarded} from '../ui.js';
 
 function labelBadges(labels) {
   return (labels || []).map((l) => h('span', {class: 'badge bg-dark border border-secondary me-1'}, l));
@@ -16,20 +16,13 @@ function systemSummary(system) {
   return parts.filter(Boolean).join(' · ') || '—';
 }
 
-function revokeButton(agent, ctx, onDone, errors) {
-  return busyButton('Revoke', 'btn-sm btn-outline-danger revoke-agent', async () => {
-    const ok = await confirmDialog('Revoke agent',
-      h('p', null, 'Revoke ', h('b', null, agent.name || agent.id),
-        '? Its credential stops working at once; tests assigned only to it fail. This cannot be undone.'),
-      {ok: 'Revoke'});
-    if (!ok) return;
-    try {
-      await api.post(`/api/v1/agents/${enc(agent.id)}/revoke`);
-      await onDone();
-    } catch (e) {
-      showError(errors, e);
-    }
-  });
+function revokeButton(agent, onDone, errors) {
+  return confirmButton('Revoke', 'btn-sm btn-outline-danger revoke-agent', {title: 'Revoke agent', ok: 'Revoke',
+    message: h('p', null, 'Revoke ', h('b', null, agent.name || agent.id),
+      '? Its credential stops working at once; tests assigned only to it fail. This cannot be undone.')}, async () => {
+    await api.post(`/api/v1/agents/${enc(agent.id)}/revoke`);
+    await onDone();
+  }, errors);
 }
 
 async function renderList(main, ctx) {
@@ -37,27 +30,23 @@ async function renderList(main, ctx) {
   const body = h('div', {id: 'agents-table'});
   main.append(pageHeader('Agents'), errors, card(null, body));
 
-  async function load() {
-    try {
-      const agents = await listAgents();
-      if (!ctx.alive()) return;
-      const rows = agents.map((a) => h('tr', {dataset: {agent: a.id}},
-        h('td', null, h('a', {href: `#/agents/${enc(a.id)}`, class: 'link-light fw-semibold'}, a.name || a.id),
-          h('div', {class: 'small text-secondary font-monospace'}, a.id)),
-        h('td', null, onlineBadge(a)),
-        h('td', {class: 'text-nowrap', title: formatTime(a.last_seen)}, formatAgo(a.last_seen)),
-        h('td', null, a.version || '—'),
-        h('td', null, labelBadges(a.labels)),
-        h('td', {class: 'small'}, (a.plugins || []).map((p) => h('div', {class: 'text-nowrap'}, `${p.name} `, h('span', {class: 'text-secondary'}, p.version)))),
-        h('td', {class: 'small'}, systemSummary(a.system)),
-        ctx.can('operator') ? h('td', null, a.revoked ? null : revokeButton(a, ctx, load, errors)) : null));
-      const headers = ['Name', 'State', 'Last seen', 'Version', 'Labels', 'Plugins', 'System'];
-      if (ctx.can('operator')) headers.push('');
-      replace(body, table(headers, rows, {empty: 'No agents enrolled yet.'}));
-    } catch (e) {
-      if (ctx.alive()) showError(errors, e);
-    }
-  }
+  const load = guarded(ctx, errors, async () => {
+    const agents = await listAgents();
+    if (!ctx.alive()) return;
+    const rows = agents.map((a) => h('tr', {dataset: {agent: a.id}},
+      h('td', null, h('a', {href: `#/agents/${enc(a.id)}`, class: 'link-light fw-semibold'}, a.name || a.id),
+        h('div', {class: 'small text-secondary font-monospace'}, a.id)),
+      h('td', null, onlineBadge(a)),
+      h('td', {class: 'text-nowrap', title: formatTime(a.last_seen)}, formatAgo(a.last_seen)),
+      h('td', null, a.version || '—'),
+      h('td', null, labelBadges(a.labels)),
+      h('td', {class: 'small'}, (a.plugins || []).map((p) => h('div', {class: 'text-nowrap'}, `${p.name} `, h('span', {class: 'text-secondary'}, p.version)))),
+      h('td', {class: 'small'}, systemSummary(a.system)),
+      ctx.can('operator') ? h('td', null, a.revoked ? null : revokeButton(a, load, errors)) : null));
+    const headers = ['Name', 'State', 'Last seen', 'Version', 'Labels', 'Plugins', 'System'];
+    if (ctx.can('operator')) headers.push('');
+    replace(body, table(headers, rows, {empty: 'No agents enrolled yet.'}));
+  });
   const reload = debounce(load);
   ctx.onCleanup(onEvent('agents', reload));
   ctx.onCleanup(reload.cancel);
@@ -93,33 +82,29 @@ async function renderDetail(main, ctx, id) {
   const body = h('div');
   main.append(errors, body);
 
-  async function load() {
-    try {
-      const [agents, catalog] = await Promise.all([listAgents(), listPlugins().catch(() => [])]);
-      if (!ctx.alive()) return;
-      const a = agents.find((x) => x.id === id);
-      if (!a) {
-        replace(body, pageHeader('Agent'), h('div', {class: 'alert alert-warning'}, `No agent ${id}.`));
-        return;
-      }
-      const s = a.system || {};
-      replace(body,
-        pageHeader([a.name || a.id, ' ', onlineBadge(a)],
-          h('a', {href: '#/agents', class: 'btn btn-sm btn-outline-light'}, 'All agents'),
-          ctx.can('operator') && !a.revoked ? revokeButton(a, ctx, load, errors) : null),
-        h('div', {class: 'row g-3'},
-          h('div', {class: 'col-lg-5'},
-            card('Agent', keyValues([['ID', h('span', {class: 'font-monospace'}, a.id)], ['Version', a.version], ['Labels', labelBadges(a.labels)],
-              ['Enrolled', formatTime(a.enrolled)], ['Last seen', `${formatTime(a.last_seen)} (${formatAgo(a.last_seen)})`],
-              ['Last seq', a.last_seq], ['Spool dropped', a.spool_dropped]])),
-            card('System', keyValues([['Hostname', s.hostname], ['OS', s.os], ['Kernel', s.kernel], ['Architecture', s.arch],
-              ['CPUs', s.cpus], ['Memory', s.memory_bytes ? formatBytes(s.memory_bytes) : null], ['Boot time', s.boot_time ? formatTime(s.boot_time) : null]]))),
-          h('div', {class: 'col-lg-7'},
-            card('Plugins', (a.plugins || []).length ? a.plugins.map((p) => pluginDetails(p, catalog)) : h('p', {class: 'text-secondary mb-0'}, 'No plugins reported.')))));
-    } catch (e) {
-      if (ctx.alive()) showError(errors, e);
+  const load = guarded(ctx, errors, async () => {
+    const [agents, catalog] = await Promise.all([listAgents(), listPlugins().catch(() => [])]);
+    if (!ctx.alive()) return;
+    const a = agents.find((x) => x.id === id);
+    if (!a) {
+      replace(body, pageHeader('Agent'), h('div', {class: 'alert alert-warning'}, `No agent ${id}.`));
+      return;
     }
-  }
+    const s = a.system || {};
+    replace(body,
+      pageHeader([a.name || a.id, ' ', onlineBadge(a)],
+        h('a', {href: '#/agents', class: 'btn btn-sm btn-outline-light'}, 'All agents'),
+        ctx.can('operator') && !a.revoked ? revokeButton(a, load, errors) : null),
+      h('div', {class: 'row g-3'},
+        h('div', {class: 'col-lg-5'},
+          card('Agent', keyValues([['ID', h('span', {class: 'font-monospace'}, a.id)], ['Version', a.version], ['Labels', labelBadges(a.labels)],
+            ['Enrolled', formatTime(a.enrolled)], ['Last seen', `${formatTime(a.last_seen)} (${formatAgo(a.last_seen)})`],
+            ['Last seq', a.last_seq], ['Spool dropped', a.spool_dropped]])),
+          card('System', keyValues([['Hostname', s.hostname], ['OS', s.os], ['Kernel', s.kernel], ['Architecture', s.arch],
+            ['CPUs', s.cpus], ['Memory', s.memory_bytes ? formatBytes(s.memory_bytes) : null], ['Boot time', s.boot_time ? formatTime(s.boot_time) : null]]))),
+        h('div', {class: 'col-lg-7'},
+          card('Plugins', (a.plugins || []).length ? a.plugins.map((p) => pluginDetails(p, catalog)) : h('p', {class: 'text-secondary mb-0'}, 'No plugins reported.')))));
+  });
   const reload = debounce(load);
   ctx.onCleanup(onEvent('agents', (d) => {
     if (!d.agent || d.agent === id) reload();

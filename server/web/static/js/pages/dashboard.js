@@ -1,8 +1,9 @@
 // #/dashboard: agents online/offline, running tests, alerts, latest results. Live: each event
 // type refetches only its own list (debounced), never on a timer.
 import {agentNames, keyMetrics, listAgents, listTests, recentResults} from '../data.js';
-import {card, debounce, formatAgo, formatNumber, formatShortTime, formatTime, h, onlineBadge, pageHeader, replace, showError, table} from '../dom.js';
+import {card, debounce, formatAgo, formatNumber, formatShortTime, formatTime, h, onlineBadge, pageHeader, replace, table} from '../dom.js';
 import {onEvent} from '../events.js';
+import {guarded} from '../ui.js';
 
 const kLatest = 20;
 
@@ -101,16 +102,12 @@ export async function render(main, ctx) {
     renderResults();
   };
 
-  async function load(what) {
-    try {
-      if (what.agents) data.agents = await listAgents();
-      if (what.tests) data.tests = await listTests();
-      if (what.results) data.results = await recentResults({}, kLatest);
-      if (ctx.alive()) renderAll();
-    } catch (e) {
-      if (ctx.alive()) showError(errors, e);
-    }
-  }
+  const load = guarded(ctx, errors, async (what) => {
+    if (what.agents) data.agents = await listAgents();
+    if (what.tests) data.tests = await listTests();
+    if (what.results) data.results = await recentResults({}, kLatest);
+    if (ctx.alive()) renderAll();
+  });
 
   const reloadResults = debounce(() => load({results: true}));
   const reloadTests = debounce(() => load({tests: true}));

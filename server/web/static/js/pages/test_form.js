@@ -3,7 +3,7 @@
 // obvious; the server validates everything and its 400 message is shown as it is.
 import {api, enc} from '../api.js';
 import {listAgents, listPlugins} from '../data.js';
-import {card, clear, durationText, h, pageHeader, parseDuration, replace, showError} from '../dom.js';
+import {card, clear, durationText, h, localInputValue, pageHeader, parseDuration, replace, showError} from '../dom.js';
 import {field, fieldId, input, select} from '../ui.js';
 
 const kTargetsKey = 'targets';
@@ -128,12 +128,6 @@ function agentChoices(agents, plugin, checked) {
     read: () => boxes.filter(([b]) => b.checked).map(([b]) => b.value)};
 }
 
-function localDateTimeValue(ms) {
-  const d = new Date(ms);
-  const pad = (n) => String(n).padStart(2, '0');
-  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:${pad(d.getMinutes())}`;
-}
-
 export async function render(main, ctx) {
   const fromId = ctx.query.get('from');
   const errors = h('div', {id: 'form-errors'});
@@ -159,7 +153,7 @@ export async function render(main, ctx) {
   const labels = input({type: 'text', id: 'test-labels', placeholder: 'e.g. site-paris, wifi'});
   const startNow = h('input', {class: 'form-check-input', type: 'radio', name: 'start', id: 'start-now', value: 'now', checked: true});
   const startAt = h('input', {class: 'form-check-input', type: 'radio', name: 'start', id: 'start-at', value: 'at'});
-  const startTime = input({type: 'datetime-local', id: 'test-start', value: localDateTimeValue(Date.now() + 5 * 60 * 1000)});
+  const startTime = input({type: 'datetime-local', step: 1, id: 'test-start', value: localInputValue(Date.now() + 5 * 60 * 1000)});
   const duration = input({type: 'text', id: 'test-duration', placeholder: 'until stopped'});
   const interval = input({type: 'text', id: 'test-interval', value: kDefaultInterval, required: true});
   const recurring = input({type: 'text', id: 'test-recurring', placeholder: 'no'});

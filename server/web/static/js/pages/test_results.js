@@ -6,22 +6,15 @@ import {api, enc, withQuery} from '../api.js';
 import {seriesChart} from '../charts.js';
 import {agentNames, iso, keyMetrics, listAgents, listPlugins, recentResults} from '../data.js';
 import {pathChangeList, renderDocument} from '../documents.js';
-import {card, clear, debounce, formatDuration, formatNumber, formatShortTime, formatTime, h, pageHeader, replace, showError, stateBadge, table} from '../dom.js';
+import {card, clear, debounce, formatDuration, formatNumber, formatShortTime, formatTime, h, localInputValue, pageHeader, replace, showError, stateBadge, table} from '../dom.js';
 import {onEvent} from '../events.js';
-import {select} from '../ui.js';
+import {guarded, select} from '../ui.js';
 import {canStop, cloneLink, deleteButton, progressCell, stopButton} from './tests.js';
 
 const kTableRows = 50;
 const kMinPoints = 100;
 const kMaxPoints = 2000;
 const kRanges = [['15m', 15 * 60e3], ['1h', 3600e3], ['6h', 6 * 3600e3], ['24h', 24 * 3600e3], ['all', null]];
-
-function localInputValue(ms) {
-  if (ms === null || ms === undefined) return '';
-  const d = new Date(ms);
-  const pad = (n) => String(n).padStart(2, '0');
-  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
-}
 
 // Concrete metric names first; declared templates ("hop.{ttl}.loss_percent") only when nothing
 // concrete is known, since a series is always of one concrete name.
@@ -71,14 +64,10 @@ export async function render(main, ctx) {
       h('div', {class: 'col-12 col-md-3'}, h('div', {class: 'text-secondary'}, `Started ${formatTime(test.start)}`), progressCell(test))));
   }
 
-  async function reloadTest() {
-    try {
-      test = await api.get(`/api/v1/tests/${enc(id)}`);
-      if (ctx.alive()) renderHeader();
-    } catch (e) {
-      if (ctx.alive()) showError(errors, e);
-    }
-  }
+  const reloadTest = guarded(ctx, errors, async () => {
+    test = await api.get(`/api/v1/tests/${enc(id)}`);
+    if (ctx.alive()) renderHeader();
+  });
 
   renderHeader();
 
@@ -159,9 +148,10 @@ export async function render(main, ctx) {
     setRange({kind: 'abs', from, to}, false);
   });
   resetZoom.addEventListener('click', () => setRange(baseRange, true));
-  bandToggle.addEventListener('change', () => loadSeries());
-  metricSelect.addEventListener('change', () => loadSeries());
-  agentSelect.addEventListener('change', () => loadSeries());
+  const reloadSeries = guarded(ctx, errors, () => loadSeries());
+  bandToggle.addEventListener('change', reloadSeries);
+  metricSelect.addEventListener('change', reloadSeries);
+  agentSelect.addEventListener('change', reloadSeries);
 
   async function loadMetrics() {
     let list;
@@ -270,18 +260,14 @@ export async function render(main, ctx) {
     else if (!selectedResult) showDocument(results.find((r) => r.document) || null);
   }
 
-  async function refresh() {
-    try {
-      if (!metrics.length) await loadMetrics();
-      await Promise.all([loadSeries(), loadTable()]);
-      if (ctx.alive()) {
-        markRange();
-        renderInfo();
-      }
-    } catch (e) {
-      if (ctx.alive()) showError(errors, e);
+  const refresh = guarded(ctx, errors, async () => {
+    if (!metrics.length) await loadMetrics();
+    await Promise.all([loadSeries(), loadTable()]);
+    if (ctx.alive()) {
+      markRange();
+      renderInfo();
     }
-  }
+  });
 
   const liveRefresh = debounce(refresh, 300);
   const liveTest = debounce(reloadTest, 300);

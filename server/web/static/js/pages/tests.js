@@ -1,9 +1,9 @@
 // #/tests: every test with its state and progress; stop, delete and clone for operators.
 import {api, enc} from '../api.js';
 import {agentNames, listAgents, listTests} from '../data.js';
-import {card, debounce, formatDuration, formatTime, h, pageHeader, replace, showError, stateBadge, table} from '../dom.js';
+import {card, debounce, formatDuration, formatTime, h, pageHeader, replace, stateBadge, table} from '../dom.js';
 import {onEvent} from '../events.js';
-import {busyButton, confirmDialog} from '../ui.js';
+import {confirmButton, guarded} from '../ui.js';
 
 // Seconds since the test (or its current recurring window) began, and how far through it is.
 export function testProgress(t, now = Date.now()) {
@@ -35,29 +35,20 @@ export function canStop(t) {
 }
 
 export function stopButton(t, after, errors) {
-  return busyButton('Stop', 'btn-sm btn-outline-warning stop-test', async () => {
-    const ok = await confirmDialog('Stop test', h('p', null, 'Stop ', h('b', null, t.name || t.id), '? Its results are kept.'), {ok: 'Stop'});
-    if (!ok) return;
-    try {
+  return confirmButton('Stop', 'btn-sm btn-outline-warning stop-test',
+    {title: 'Stop test', ok: 'Stop', message: h('p', null, 'Stop ', h('b', null, t.name || t.id), '? Its results are kept.')}, async () => {
       await api.post(`/api/v1/tests/${enc(t.id)}/stop`);
       await after();
-    } catch (e) {
-      showError(errors, e);
-    }
-  });
+    }, errors);
 }
 
 export function deleteButton(t, after, errors) {
-  return busyButton('Delete', 'btn-sm btn-outline-danger delete-test', async () => {
-    const ok = await confirmDialog('Delete test', h('p', null, 'Delete ', h('b', null, t.name || t.id), ' and all its results? This cannot be undone.'), {ok: 'Delete'});
-    if (!ok) return;
-    try {
+  return confirmButton('Delete', 'btn-sm btn-outline-danger delete-test',
+    {title: 'Delete test', ok: 'Delete', message: h('p', null, 'Delete ', h('b', null, t.name || t.id), ' and all its results? This cannot be undone.')},
+    async () => {
       await api.del(`/api/v1/tests/${enc(t.id)}`);
       await after();
-    } catch (e) {
-      showError(errors, e);
-    }
-  });
+    }, errors);
 }
 
 export function cloneLink(t) {
@@ -92,17 +83,13 @@ export async function render(main, ctx) {
     replace(body, table(headers, rows, {empty: 'No tests yet.'}));
   }
 
-  async function load() {
-    try {
-      const [t, agents] = await Promise.all([listTests(), listAgents()]);
-      if (!ctx.alive()) return;
-      tests = t.sort((a, b) => String(b.created).localeCompare(String(a.created)));
-      names = agentNames(agents);
-      renderRows();
-    } catch (e) {
-      if (ctx.alive()) showError(errors, e);
-    }
-  }
+  const load = guarded(ctx, errors, async () => {
+    const [t, agents] = await Promise.all([listTests(), listAgents()]);
+    if (!ctx.alive()) return;
+    tests = t.sort((a, b) => String(b.created).localeCompare(String(a.created)));
+    names = agentNames(agents);
+    renderRows();
+  });
   const reload = debounce(load);
   const refreshProgress = debounce(renderRows, 1000);
   ctx.onCleanup(onEvent('tests', reload));

@@ -1,7 +1,7 @@
 // #/users (admin): list, create, change role, disable/enable, reset password, delete.
 import {api, enc} from '../api.js';
 import {card, clear, formatTime, h, pageHeader, replace, showError, table} from '../dom.js';
-import {busyButton, confirmDialog, field, input, select} from '../ui.js';
+import {busyButton, confirmButton, confirmDialog, field, guarded, input, select} from '../ui.js';
 
 const kRoles = [['viewer', 'viewer'], ['operator', 'operator'], ['admin', 'admin']];
 const kMinPassword = 10;
@@ -54,17 +54,12 @@ export async function render(main, ctx) {
       }
       await patch(u, {password: pw.value}, 'Password reset');
     });
-    const del = busyButton('Delete', 'btn-sm btn-outline-danger', async () => {
-      const ok = await confirmDialog('Delete user', h('p', null, 'Delete ', h('b', null, u.username), '? Their sessions end at once.'), {ok: 'Delete'});
-      if (!ok) return;
-      clear(errors);
-      try {
+    const del = confirmButton('Delete', 'btn-sm btn-outline-danger',
+      {title: 'Delete user', ok: 'Delete', message: h('p', null, 'Delete ', h('b', null, u.username), '? Their sessions end at once.')}, async () => {
+        clear(errors);
         await api.del(`/api/v1/users/${enc(u.id)}`);
         await load();
-      } catch (e) {
-        showError(errors, e);
-      }
-    });
+      }, errors);
     return h('tr', {dataset: {user: u.id}},
       h('td', {class: 'text-break user-name'}, u.username, self ? h('span', {class: 'badge bg-info text-dark ms-2'}, 'you') : null),
       h('td', null, roleSelect),
@@ -73,15 +68,11 @@ export async function render(main, ctx) {
       h('td', null, h('div', {class: 'd-flex flex-wrap gap-1'}, toggle, reset, del)));
   }
 
-  async function load() {
-    try {
-      const users = (await api.get('/api/v1/users')).users || [];
-      if (!ctx.alive()) return;
-      replace(list, table(['Username', 'Role', 'State', 'Created', ''], users.map(row), {empty: 'No users.'}));
-    } catch (e) {
-      if (ctx.alive()) showError(errors, e);
-    }
-  }
+  const load = guarded(ctx, errors, async () => {
+    const users = (await api.get('/api/v1/users')).users || [];
+    if (!ctx.alive()) return;
+    replace(list, table(['Username', 'Role', 'State', 'Created', ''], users.map(row), {empty: 'No users.'}));
+  });
 
   form.addEventListener('submit', async (e) => {
     e.preventDefault();
