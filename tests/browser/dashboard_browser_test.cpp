@@ -36,16 +36,6 @@ const std::vector<std::string> kScreenshots = {
     "login",   "login-phone",   "dashboard",     "dashboard-phone", "agents", "tokens",      "create-form",
     "results", "results-chart", "results-phone", "tests",           "users",  "users-phone", "viewer-tests"};
 
-template <class F>
-bool eventually(F done, std::chrono::milliseconds limit = kWaitLimit) {
-  const auto deadline = std::chrono::steady_clock::now() + limit;
-  while (!done()) {
-    if (std::chrono::steady_clock::now() > deadline) return false;
-    std::this_thread::sleep_for(100ms);
-  }
-  return true;
-}
-
 std::string chromiumPath() {
   const char* c = std::getenv("CHROMIUM");
   return c && *c ? c : kDefaultChromium;
@@ -54,7 +44,7 @@ std::string chromiumPath() {
 // What is missing to run the browser script, with how to get it; empty when all is there.
 std::string missingTools() {
   std::string missing;
-  const auto node = ts::run({"node", "--version"}, 30s);
+  const auto node = ts::run({"sh", "-c", "command -v node"}, 30s);
   if (node.status != 0) missing += "\n  node (apt-get install nodejs)";
   if (!fs::exists(ts::sourceDir() / "tests" / "browser" / "node_modules" / "playwright-core" / "package.json"))
     missing += "\n  playwright-core (cd tests/browser && npm ci --no-audit --no-fund)";
@@ -76,10 +66,12 @@ BOOST_AUTO_TEST_CASE(dashboard_in_headless_chromium) {
   const std::regex passwordLine(R"(created user 'admin' with password '([^']+)')");
   std::smatch m;
   std::string out;
-  BOOST_REQUIRE_MESSAGE(eventually([&] {
-                          out = server.process().out();
-                          return std::regex_search(out, m, passwordLine);
-                        }),
+  BOOST_REQUIRE_MESSAGE(ts::eventually(
+                            [&] {
+                              out = server.process().out();
+                              return std::regex_search(out, m, passwordLine);
+                            },
+                            kWaitLimit),
                         "the server's first start printed no admin password line; stdout:\n"
                             << server.process().out() << "\nstderr:\n"
                             << server.process().err());
@@ -92,8 +84,9 @@ BOOST_AUTO_TEST_CASE(dashboard_in_headless_chromium) {
                                         (dir / "state").string() + "\nheartbeat = 1s\ntest_plugins = ping\n");
   ts::Process agent(
       {(ts::buildDir() / "bin" / "streamswarm-agent").string(), "--config", (dir / "agent.conf").string()});
-  BOOST_REQUIRE_MESSAGE(eventually([&] { return agent.err().find("registered with") != std::string::npos; }),
-                        "the agent did not register: " << agent.err());
+  BOOST_REQUIRE_MESSAGE(
+      ts::eventually([&] { return agent.err().find("registered with") != std::string::npos; }, kWaitLimit),
+      "the agent did not register: " << agent.err());
 
   const auto artifacts = ts::buildDir() / "test-artifacts" / "browser";
   fs::remove_all(artifacts);

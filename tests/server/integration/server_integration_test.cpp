@@ -167,12 +167,7 @@ std::future<ts::HttpResponse> pollAsync(const Server& s, const Agent& a, std::ui
 
 template <class Predicate>
 bool eventually(Predicate&& p, std::chrono::milliseconds limit = kEventually) {
-  const auto deadline = std::chrono::steady_clock::now() + limit;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (p()) return true;
-    std::this_thread::sleep_for(100ms);
-  }
-  return p();
+  return ts::eventually(p, limit);
 }
 
 }  // namespace
