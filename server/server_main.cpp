@@ -3,8 +3,13 @@
 #include "core/log.hpp"
 #include "server/api/admin_api.hpp"
 #include "server/api/agent_api.hpp"
+#include "server/api/live_events.hpp"
 #include "server/api/public_api.hpp"
+#include "server/api/web_api.hpp"
 #include "server/api/rfc3339.hpp"
+#include "server/auth/login_throttle.hpp"
+#include "server/auth/password_hasher.hpp"
+#include "server/auth/sessions.hpp"
 #include "server/auth/token_issuer.hpp"
 #include "server/auth/web_access.hpp"
 #include "server/http/http_server.hpp"
@@ -14,6 +19,7 @@
 #include "server/scheduler/test_scheduler.hpp"
 #include "server/scheduler/tests_notifier.hpp"
 #include "server/storage/store.hpp"
+#include "server/web/static_files.hpp"
 
 #include <streamswarm/config_values.hpp>
 
@@ -25,11 +31,15 @@
 #include <csignal>
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
 #include <iostream>
 #include <thread>
 
 #ifndef STREAMSWARM_VERSION
 #define STREAMSWARM_VERSION "0.0.0"
+#endif
+#ifndef STREAMSWARM_SOURCE_WEB_ROOT
+#define STREAMSWARM_SOURCE_WEB_ROOT ""
 #endif
 
 namespace po = boost::program_options;
@@ -54,12 +64,15 @@ class UsageError : public std::runtime_error {
 constexpr const char* kUsage =
     "usage: streamswarm-server [serve] [--listen HOST:PORT] [--data-dir DIR] [--db FILE]\n"
     "                          [--tls-cert FILE --tls-key FILE] [--offline-after 30s] [--threads N]\n"
-    "                          [--max-connections 512]\n"
+    "                          [--max-connections 512] [--web-root DIR] [--vendor-dir DIR]\n"
     "       streamswarm-server token create [--name N] [--ttl 24h] [--uses N] [--data-dir DIR | --db FILE]\n"
     "       streamswarm-server token list [--data-dir DIR | --db FILE]\n"
     "       streamswarm-server token revoke ID [--data-dir DIR | --db FILE]\n"
     "       streamswarm-server admin-token create [--name N] [--data-dir DIR | --db FILE]\n"
-    "       streamswarm-server admin-token list|revoke ID [--data-dir DIR | --db FILE]\n";
+    "       streamswarm-server admin-token list|revoke ID [--data-dir DIR | --db FILE]\n"
+    "       streamswarm-server user create NAME [--role viewer|operator|admin] [--password-file F] [--data-dir DIR]\n"
+    "       streamswarm-server user set-password NAME [--password-file F] [--data-dir DIR | --db FILE]\n"
+    "       streamswarm-server user list [--data-dir DIR | --db FILE]\n";
 
 po::options_description databaseOptions() {
   po::options_description d("database");
@@ -117,6 +130,28 @@ std::string orDash(const std::optional<TimeNs>& t) {
   return t ? formatRfc3339(*t) : "-";
 }
 
+// The dashboard's files: installed beside the binary (PREFIX/share/streamswarm/web), else the
+// source tree this binary was built from.
+std::filesystem::path defaultWebRoot() {
+  std::error_code ec;
+  const auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
+  if (!ec) {
+    const auto installed = exe.parent_path().parent_path() / "share" / "streamswarm" / "web";
+    if (std::filesystem::exists(installed / "index.html", ec)) return installed;
+  }
+  return STREAMSWARM_SOURCE_WEB_ROOT;
+}
+
+// First start: an admin with a random password, shown once (the caller prints it). Never a fixed
+// default.
+std::optional<std::string> ensureAnAdmin(Store& store) {
+  if (!store.listUsers().empty()) return std::nullopt;
+  auto password = randomPassword();
+  if (!store.createUser(newUserRecord("admin", password, "admin", systemNow())))
+    return std::nullopt;  // another process created it at the same moment
+  return password;
+}
+
 // ---- serve ----
 
 int serve(const std::vector<std::string>& args) {
@@ -128,7 +163,10 @@ int serve(const std::vector<std::string>& args) {
       "offline-after", po::value<std::string>()->default_value("30s"), "mark agents offline when not seen this long")(
       "threads", po::value<unsigned>()->default_value(2), "I/O threads")(
       "max-connections", po::value<std::size_t>()->default_value(HttpLimits{}.maxConnections),
-      "open connections beyond this are answered 503 and closed");
+      "open connections beyond this are answered 503 and closed")(
+      "web-root", po::value<std::string>()->default_value(defaultWebRoot().string()), "the dashboard's files")(
+      "vendor-dir", po::value<std::string>()->default_value("/usr/share/javascript"),
+      "Debian's JavaScript libraries (bootstrap5, chart.js)");
   options.add(databaseOptions());
   const auto vm = parse(args, options);
   if (vm.count("help")) {
@@ -147,10 +185,23 @@ int serve(const std::vector<std::string>& args) {
   if (vm.count("tls-cert")) tls = TlsFiles{vm["tls-cert"].as<std::string>(), vm["tls-key"].as<std::string>()};
 
   const auto dbPath = databasePath(vm);
-  const auto store = openSqliteStore(dbPath);
+  const auto sqliteStore = openSqliteStore(dbPath);
+  const auto firstAdminPassword = ensureAnAdmin(*sqliteStore);
+  const WebRoots webRoots{vm["web-root"].as<std::string>(),
+                          std::filesystem::path(vm["vendor-dir"].as<std::string>()) / "bootstrap5",
+                          std::filesystem::path(vm["vendor-dir"].as<std::string>()) / "chart.js"};
+  for (const auto& required : {webRoots.pages / "index.html", webRoots.bootstrap / "css" / "bootstrap.min.css",
+                               webRoots.chartJs / "chart.min.js"})
+    if (!std::filesystem::exists(required))
+      core::logLine(core::LogLevel::kWarning, "dashboard file " + required.string() +
+                                                  " is missing: the web pages will not work (see --web-root, "
+                                                  "--vendor-dir; Debian packages libjs-bootstrap5, libjs-chart.js)");
 
   {
     asio::io_context io(static_cast<int>(threads));
+    LiveEvents events(io);
+    PublishingStore publishing(*sqliteStore, events);
+    Store* const store = &publishing;
     // Versions start from the clock so they keep growing across restarts.
     TestsNotifier notifier(io, static_cast<std::uint64_t>(systemNow() / 1'000'000));
     TestScheduler scheduler(*store, [&notifier] { notifier.bump(); });
@@ -160,18 +211,26 @@ int serve(const std::vector<std::string>& args) {
       schedulerTimer.poke();
     };
     AgentApi agentApi(*store, notifier, systemNow, testsChanged);
-    WebAccess access(*store, systemNow);
+    Sessions sessions(*store, systemNow);
+    LoginThrottle throttle;
+    WebAccess access(*store, sessions, systemNow);
     AdminApi adminApi(*store, access, systemNow, testsChanged);
+    WebApi webApi(*store, access, sessions, throttle, systemNow,
+                  ServerSettings{STREAMSWARM_VERSION, dbPath, tls.has_value(), offlineAfter});
     Router router;
     addPublicRoutes(router);
     agentApi.addRoutes(router);
     adminApi.addRoutes(router);
+    webApi.addRoutes(router);
+    events.addRoutes(router, access);
+    addWebRoutes(router, webRoots);
 
     HttpLimits limits;
     limits.maxConnections = maxConnections;
     HttpServer server(io, router, limits, tls);
     const auto port = server.listen(listen.host, listen.port);
     schedulerTimer.start();
+    events.start();
 
     // SIGTERM/SIGINT: stop accepting, answer parked long polls, let in-flight requests finish
     // (bounded), then stop the threads; the database closes when the store goes.
@@ -196,12 +255,17 @@ int serve(const std::vector<std::string>& args) {
       *deadline = std::chrono::steady_clock::now() + kShutdownGrace;
       server.stop();
       notifier.shutdown();
+      events.shutdown();
       schedulerTimer.stop();
       waitForDrain();
     });
 
     const auto host = listen.host.find(':') != std::string::npos ? "[" + listen.host + "]" : listen.host;
     std::printf("listening on %s://%s:%u\n", server.tls() ? "https" : "http", host.c_str(), port);
+    if (firstAdminPassword)
+      std::printf(
+          "streamswarm-server: created user 'admin' with password '%s' (shown once; change it under Profile)\n",
+          firstAdminPassword->c_str());
     std::fflush(stdout);
     core::logLine(core::LogLevel::kInfo, "streamswarm-server " STREAMSWARM_VERSION ", database " + dbPath + ", " +
                                              std::to_string(threads) + " I/O thread(s)");
@@ -282,6 +346,79 @@ int tokenCommand(TokenKind kind, const std::vector<std::string>& args) {
   throw UsageError("unknown action '" + action + "' for " + command + " (create, list, revoke)");
 }
 
+// ---- user ----
+
+std::string passwordFrom(const po::variables_map& vm) {
+  if (!vm.count("password-file")) return randomPassword();
+  const auto path = vm["password-file"].as<std::string>();
+  std::ifstream in(path);
+  if (!in) throw UsageError("cannot read --password-file " + path);
+  std::string password;
+  std::getline(in, password);
+  if (const auto problem = passwordProblem(password)) throw UsageError("--password-file " + path + ": " + *problem);
+  return password;
+}
+
+int userCommand(const std::vector<std::string>& args) {
+  if (args.empty() || args[0] == "--help" || args[0] == "-h") {
+    std::cout << kUsage;
+    return args.empty() ? kExitUsage : 0;
+  }
+  const auto action = args[0];
+  const std::vector<std::string> rest(args.begin() + 1, args.end());
+  po::options_description options("user " + action);
+  options.add_options()("name", po::value<std::string>(), "user name")(
+      "role", po::value<std::string>()->default_value("viewer"), "viewer, operator or admin")(
+      "password-file", po::value<std::string>(), "read the password from this file (default: a random one, printed)");
+  options.add(databaseOptions());
+  po::positional_options_description positional;
+  positional.add("name", 1);
+  const auto vm = parse(rest, options, positional);
+  const auto store = openSqliteStore(databasePath(vm));
+  const auto now = systemNow();
+  if (action == "list") {
+    std::printf("%-16s %-24s %-9s %-28s %s\n", "ID", "NAME", "ROLE", "CREATED", "DISABLED");
+    for (const auto& u : store->listUsers())
+      std::printf("%-16s %-24s %-9s %-28s %s\n", u.id.c_str(), u.username.c_str(), u.role.c_str(),
+                  formatRfc3339(u.createdAt).c_str(), u.disabled ? "yes" : "no");
+    return 0;
+  }
+  if (!vm.count("name")) throw UsageError("user " + action + " needs the user NAME");
+  const auto name = vm["name"].as<std::string>();
+  const bool printPassword = !vm.count("password-file");
+  const auto password = passwordFrom(vm);
+  if (action == "create") {
+    const auto role = vm["role"].as<std::string>();
+    if (!streamswarm::server::roleFromName(role)) throw UsageError("--role must be viewer, operator or admin");
+    try {
+      validUsername(name);
+    } catch (const std::exception& e) {
+      throw UsageError(std::string("user name: ") + e.what());
+    }
+    if (!store->createUser(newUserRecord(name, password, role, now))) {
+      std::fprintf(stderr, "streamswarm-server: user '%s' exists\n", name.c_str());
+      return kExitFailure;
+    }
+  } else if (action == "set-password") {
+    auto user = store->findUserByName(name);
+    if (!user) {
+      std::fprintf(stderr, "streamswarm-server: no user '%s'\n", name.c_str());
+      return kExitFailure;
+    }
+    user->passwordHash = hashPassword(password);
+    user->passwordChangedAt = now;
+    user->disabled = false;
+    store->updateUser(*user);
+    store->deleteUserSessions(user->id, "");
+  } else {
+    throw UsageError("unknown action '" + action + "' for user (create, set-password, list)");
+  }
+  // The password alone on stdout when we chose it (scripts read it); it is shown only once.
+  if (printPassword) std::printf("%s\n", password.c_str());
+  std::fprintf(stderr, "user '%s': %s\n", name.c_str(), action == "create" ? "created" : "password set");
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -296,6 +433,7 @@ int main(int argc, char** argv) {
     if (command == "serve") return serve(args);
     if (command == "token") return tokenCommand(TokenKind::kEnrollment, args);
     if (command == "admin-token") return tokenCommand(TokenKind::kAdmin, args);
+    if (command == "user") return userCommand(args);
     if (command == "version") {
       std::printf("streamswarm-server %s\n", STREAMSWARM_VERSION);
       return 0;

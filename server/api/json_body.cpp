@@ -86,6 +86,13 @@ std::optional<std::int64_t> optionalInteger(const json::object& o, std::string_v
   bad(where, key, "must be an integer");
 }
 
+std::optional<bool> optionalBool(const json::object& o, std::string_view key, std::string_view where) {
+  const auto* v = field(o, key);
+  if (!v) return std::nullopt;
+  if (!v->is_bool()) bad(where, key, "must be true or false");
+  return v->get_bool();
+}
+
 std::vector<std::string> stringArray(const json::object& o, std::string_view key, std::string_view where) {
   std::vector<std::string> out;
   const auto* v = field(o, key);

@@ -30,6 +30,7 @@ std::optional<std::string> optionalString(const boost::json::object& o, std::str
 std::optional<double> optionalNumber(const boost::json::object& o, std::string_view key, std::string_view where = {});
 std::optional<std::int64_t> optionalInteger(const boost::json::object& o, std::string_view key,
                                             std::string_view where = {});
+std::optional<bool> optionalBool(const boost::json::object& o, std::string_view key, std::string_view where = {});
 std::vector<std::string> stringArray(const boost::json::object& o, std::string_view key, std::string_view where = {});
 const boost::json::object* optionalObject(const boost::json::object& o, std::string_view key,
                                           std::string_view where = {});

@@ -93,13 +93,15 @@ json::object agentJson(const AgentRecord& a) {
 }
 
 json::object tokenJson(const TokenRecord& t) {
-  return json::object{{"id", t.id},
+  json::object o{{"id", t.id},
                       {"kind", t.kind == TokenKind::kAdmin ? "admin" : "enrollment"},
                       {"name", t.name},
                       {"created", formatRfc3339(t.createdAt)},
                       {"expires", optionalTime(t.expiresAt)},
                       {"uses_left", t.usesLeft ? json::value(*t.usesLeft) : json::value(nullptr)},
                       {"revoked", t.revoked}};
+  if (t.kind == TokenKind::kAdmin) o["role"] = t.role;
+  return o;
 }
 
 json::object resultJson(const ResultRecord& r) {

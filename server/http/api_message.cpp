@@ -48,4 +48,22 @@ std::optional<std::string> ApiRequest::queryParam(std::string_view name) const {
   return std::nullopt;
 }
 
+std::optional<std::string> ApiRequest::cookieValue(std::string_view name) const {
+  // RFC 6265 5.4: "a=1; b=2".
+  std::string_view rest = cookie;
+  while (!rest.empty()) {
+    const auto semi = rest.find(';');
+    auto pair = rest.substr(0, semi);
+    rest = semi == std::string_view::npos ? std::string_view() : rest.substr(semi + 1);
+    while (!pair.empty() && pair.front() == ' ') pair.remove_prefix(1);
+    const auto eq = pair.find('=');
+    if (eq == std::string_view::npos || pair.substr(0, eq) != name) continue;
+    auto value = pair.substr(eq + 1);
+    while (!value.empty() && value.back() == ' ') value.remove_suffix(1);
+    if (value.size() >= 2 && value.front() == '"' && value.back() == '"') value = value.substr(1, value.size() - 2);
+    return std::string(value);
+  }
+  return std::nullopt;
+}
+
 }  // namespace streamswarm::server

@@ -36,6 +36,31 @@ constexpr const char* kServerHeader = "streamswarm/" STREAMSWARM_VERSION;
 constexpr std::size_t kIdleReadChunk = 4096;
 constexpr std::size_t kDrainChunk = 64 * 1024;
 
+// On every response, pages and API alike: scripts and styles only from our own origin (no inline
+// script, so an injected <script> does not run), never framed, no MIME sniffing.
+constexpr std::pair<const char*, const char*> kSecurityHeaders[] = {
+    {"Content-Security-Policy",
+     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
+     "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"},
+    {"X-Content-Type-Options", "nosniff"},
+    {"X-Frame-Options", "DENY"},
+    {"Referrer-Policy", "same-origin"},
+};
+
+template <class Message>
+void setCommonHeaders(Message& res, const ApiResponse& r) {
+  res.set(http::field::server, kServerHeader);
+  for (const auto& [field, value] : kSecurityHeaders) res.set(field, value);
+  if (!r.contentType.empty()) res.set(http::field::content_type, r.contentType);
+  // Set-Cookie may repeat; every other header replaces the default.
+  for (const auto& [name, value] : r.headers) {
+    if (beast::iequals(name, "Set-Cookie"))
+      res.insert(name, value);
+    else
+      res.set(name, value);
+  }
+}
+
 bool isParseError(const error_code& ec) {
   return &ec.category() == &http::make_error_code(http::error::bad_target).category() &&
          ec != http::error::end_of_stream && ec != http::error::partial_message;
@@ -76,6 +101,7 @@ class Session : public SessionBase {
 
   void shutdown() override {
     stopping_ = true;
+    if (activeStream_) activeStream_->close();
     // Waiting for a request: nothing is in flight, so close now. Otherwise the answer being
     // prepared is written first, with "Connection: close".
     if (idle_) beast::get_lowest_layer(self().stream()).socket().close();
@@ -169,6 +195,14 @@ class Session : public SessionBase {
     if (question != beast::string_view::npos) api.query = std::string(target.substr(question + 1));
     api.authorization = std::string(req[http::field::authorization]);
     api.contentType = std::string(req[http::field::content_type]);
+    api.cookie = std::string(req[http::field::cookie]);
+    api.csrfToken = std::string(req["X-CSRF-Token"]);
+    api.origin = std::string(req[http::field::origin]);
+    api.host = std::string(req[http::field::host]);
+    error_code peerError;
+    const auto peer = lowest().socket().remote_endpoint(peerError);
+    if (!peerError) api.remoteAddress = peer.address().to_string();
+    api.secure = Derived::kSecure;
     api.body = std::move(req.body());
     // A long poll may take its time: the handler bounds it, not the read timeout.
     lowest().expires_never();
@@ -178,10 +212,9 @@ class Session : public SessionBase {
   }
 
   void write(ApiResponse r) {
+    if (r.stream) return writeStream(std::move(r));
     auto res = std::make_shared<http::response<http::string_body>>(static_cast<http::status>(r.status), version_);
-    res->set(http::field::server, kServerHeader);
-    if (!r.contentType.empty()) res->set(http::field::content_type, r.contentType);
-    for (const auto& [name, value] : r.headers) res->set(name, value);
+    setCommonHeaders(*res, r);
     res->body() = std::move(r.body);
     res->keep_alive(keepAlive_ && !stopping_ && !shared_->stopping);
     res->prepare_payload();
@@ -196,14 +229,63 @@ class Session : public SessionBase {
     });
   }
 
+  // A response that stays open: the header with chunked encoding, then each chunk the stream
+  // gives, until it ends, the client goes away (a write fails) or the server stops. The
+  // connection closes afterwards.
+  void writeStream(ApiResponse r) {
+    using Header = http::response<http::empty_body>;
+    struct Head {
+      Header message;
+      http::response_serializer<http::empty_body> serializer{message};
+      explicit Head(Header m) : message(std::move(m)) {}
+    };
+    Header message(static_cast<http::status>(r.status), version_);
+    setCommonHeaders(message, r);
+    message.set(http::field::cache_control, "no-store");
+    message.keep_alive(false);
+    message.chunked(true);
+    auto head = std::make_shared<Head>(std::move(message));
+    activeStream_ = r.stream;
+    if (stopping_ || shared_->stopping) activeStream_->close();
+    lowest().expires_after(limits().writeTimeout);
+    http::async_write_header(self().stream(), head->serializer,
+                             [s = self().shared_from_this(), head](error_code ec, std::size_t) {
+                               if (ec) return s->endStream(false);
+                               s->pumpStream();
+                             });
+  }
+
+  void pumpStream() {
+    lowest().expires_never();
+    activeStream_->next([s = self().shared_from_this()](std::optional<std::string> chunk) {
+      asio::post(s->stream().get_executor(), [s, chunk = std::move(chunk)]() mutable {
+        if (!chunk) return s->endStream(true);
+        auto data = std::make_shared<std::string>(std::move(*chunk));
+        s->lowest().expires_after(s->limits().writeTimeout);
+        asio::async_write(s->stream(), http::make_chunk(asio::buffer(*data)), [s, data](error_code ec, std::size_t) {
+          if (ec) return s->endStream(false);
+          s->pumpStream();
+        });
+      });
+    });
+  }
+
+  void endStream(bool writeLastChunk) {
+    activeStream_->close();
+    ++served_;
+    if (!writeLastChunk) return self().closeStream();
+    lowest().expires_after(limits().writeTimeout);
+    asio::async_write(self().stream(), http::make_chunk_last(),
+                      [s = self().shared_from_this()](error_code, std::size_t) { s->closeStream(); });
+  }
+
   // Answers a request that will not be read to its end, then reads and discards what the client
   // still sends (bounded) before closing, so it sees the answer rather than a reset.
   void refuse(unsigned status, const std::string& message) {
     keepAlive_ = false;
     auto r = errorResponse(status, message);
     auto res = std::make_shared<http::response<http::string_body>>(static_cast<http::status>(status), version_);
-    res->set(http::field::server, kServerHeader);
-    res->set(http::field::content_type, r.contentType);
+    setCommonHeaders(*res, r);
     res->body() = std::move(r.body);
     res->keep_alive(false);
     res->prepare_payload();
@@ -228,6 +310,7 @@ class Session : public SessionBase {
   std::shared_ptr<Shared> shared_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
+  std::shared_ptr<ResponseStream> activeStream_;
   unsigned version_ = 11;
   bool keepAlive_ = true;
   bool idle_ = false;
@@ -237,6 +320,7 @@ class Session : public SessionBase {
 
 class PlainSession : public Session<PlainSession>, public std::enable_shared_from_this<PlainSession> {
  public:
+  static constexpr bool kSecure = false;
   PlainSession(tcp::socket&& socket, std::shared_ptr<Shared> shared)
       : Session(std::move(shared)), stream_(std::move(socket)) {}
   beast::tcp_stream& stream() { return stream_; }
@@ -255,6 +339,7 @@ class PlainSession : public Session<PlainSession>, public std::enable_shared_fro
 
 class TlsSession : public Session<TlsSession>, public std::enable_shared_from_this<TlsSession> {
  public:
+  static constexpr bool kSecure = true;
   TlsSession(tcp::socket&& socket, ssl::context& context, std::shared_ptr<Shared> shared)
       : Session(std::move(shared)), stream_(std::move(socket), context) {}
   beast::ssl_stream<beast::tcp_stream>& stream() { return stream_; }

@@ -26,8 +26,25 @@ bool isParam(const std::string& segment) {
   return segment.size() >= 2 && segment.front() == '{' && segment.back() == '}';
 }
 
+bool isRest(const std::string& segment) {
+  return segment.size() >= 3 && segment.starts_with("{*") && segment.back() == '}';
+}
+
 bool matchSegments(const std::vector<std::string>& pattern, const std::vector<std::string>& path,
                    std::vector<std::string>* params) {
+  // A trailing {*name} takes the rest of the path (at least one non-empty segment), joined by '/'.
+  if (!pattern.empty() && isRest(pattern.back())) {
+    const auto fixed = pattern.size() - 1;
+    if (path.size() <= fixed) return false;
+    if (!matchSegments({pattern.begin(), pattern.begin() + static_cast<std::ptrdiff_t>(fixed)},
+                       {path.begin(), path.begin() + static_cast<std::ptrdiff_t>(fixed)}, params))
+      return false;
+    std::string rest;
+    for (std::size_t i = fixed; i < path.size(); ++i) rest += (i == fixed ? "" : "/") + path[i];
+    if (rest.empty()) return false;
+    if (params) params->push_back(std::move(rest));
+    return true;
+  }
   if (pattern.size() != path.size()) return false;
   for (std::size_t i = 0; i < pattern.size(); ++i) {
     if (isParam(pattern[i])) {

@@ -1,4 +1,5 @@
-// Maps (method, path) to a handler. Patterns are literal segments and {name} segments; a path
+// Maps (method, path) to a handler. Patterns are literal segments, {name} segments and a final
+// {*name} that takes the rest of the path (static files); a path
 // that matches some pattern under another method is a 405 with Allow, otherwise a 404.
 #pragma once
 

@@ -24,6 +24,29 @@ struct TokenRecord {
   std::optional<TimeNs> expiresAt;
   std::optional<std::int64_t> usesLeft;  // enrollment tokens: none = unlimited
   bool revoked = false;
+  std::string role = "admin";  // API (admin-kind) tokens: viewer, operator or admin
+};
+
+// A dashboard user. The password is stored as an argon2id string (libsodium's crypto_pwhash_str).
+struct UserRecord {
+  std::string id;  // "u-…"
+  std::string username;
+  std::string passwordHash;
+  std::string role;  // viewer, operator, admin
+  TimeNs createdAt = 0;
+  TimeNs passwordChangedAt = 0;
+  bool disabled = false;
+};
+
+// A signed-in browser. The cookie carries "<id>.<secret>"; only the secret's SHA-256 is stored.
+struct SessionRecord {
+  std::string id;
+  std::string secretHash;
+  std::string userId;
+  std::string csrfToken;  // sent back in X-CSRF-Token on every state-changing request
+  TimeNs createdAt = 0;
+  TimeNs lastSeen = 0;
+  TimeNs expiresAt = 0;  // absolute limit; the idle limit is checked against lastSeen
 };
 
 struct AgentRecord {

@@ -70,7 +70,9 @@ const char* kindName(TokenKind kind) {
 }
 
 // Column lists, in the order the *From functions read them.
-#define SS_TOKEN_COLUMNS "id, kind, secret_hash, name, created_at, expires_at, uses_left, revoked"
+#define SS_TOKEN_COLUMNS "id, kind, secret_hash, name, created_at, expires_at, uses_left, revoked, role"
+#define SS_USER_COLUMNS "id, username, password_hash, role, created_at, password_changed_at, disabled"
+#define SS_SESSION_COLUMNS "id, secret_hash, user_id, csrf_token, created_at, last_seen, expires_at"
 #define SS_AGENT_COLUMNS                                                                                   \
   "id, credential_hash, name, labels, system, plugins, version, enrolled_at, last_seen, online, revoked, " \
   "last_seq, dropped_total"
@@ -88,7 +90,32 @@ TokenRecord tokenFrom(const Cursor& c) {
   t.expiresAt = c.optInteger(5);
   t.usesLeft = c.optInteger(6);
   t.revoked = c.integer(7) != 0;
+  t.role = c.text(8);
   return t;
+}
+
+UserRecord userFrom(const Cursor& c) {
+  UserRecord u;
+  u.id = c.text(0);
+  u.username = c.text(1);
+  u.passwordHash = c.text(2);
+  u.role = c.text(3);
+  u.createdAt = c.integer(4);
+  u.passwordChangedAt = c.integer(5);
+  u.disabled = c.integer(6) != 0;
+  return u;
+}
+
+SessionRecord sessionFrom(const Cursor& c) {
+  SessionRecord s;
+  s.id = c.text(0);
+  s.secretHash = c.text(1);
+  s.userId = c.text(2);
+  s.csrfToken = c.text(3);
+  s.createdAt = c.integer(4);
+  s.lastSeen = c.integer(5);
+  s.expiresAt = c.integer(6);
+  return s;
 }
 
 AgentRecord agentFrom(const Cursor& c) {
@@ -181,7 +208,7 @@ SqliteStore::~SqliteStore() = default;
 
 void SqliteStore::createToken(const TokenRecord& token) {
   write("create token", token.id, [&](Connection& c) {
-    Cursor q(c.statement("INSERT INTO tokens (" SS_TOKEN_COLUMNS ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"));
+    Cursor q(c.statement("INSERT INTO tokens (" SS_TOKEN_COLUMNS ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"));
     q.bindText(1, token.id)
         .bindText(2, kindName(token.kind))
         .bindText(3, token.secretHash)
@@ -190,6 +217,7 @@ void SqliteStore::createToken(const TokenRecord& token) {
         .bindOptInt(6, token.expiresAt)
         .bindOptInt(7, token.usesLeft)
         .bindInt(8, token.revoked ? 1 : 0)
+        .bindText(9, token.role)
         .run();
   });
 }
@@ -230,6 +258,128 @@ bool SqliteStore::consumeEnrollmentToken(const std::string& id, TimeNs now) {
                     "AND (uses_left IS NULL OR uses_left > 0)"));
     q.bindText(1, id).bindInt(2, now).run();
     return c.changes() > 0;
+  });
+}
+
+// ---- Users and sessions -------------------------------------------------------------------------
+
+bool SqliteStore::createUser(const UserRecord& user) {
+  return write("create user", user.username, [&](Connection& c) {
+    // The unique user name decides: no window between a check and the insert.
+    Cursor q(c.statement("INSERT INTO users (" SS_USER_COLUMNS
+                         ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (username) DO NOTHING"));
+    q.bindText(1, user.id)
+        .bindText(2, user.username)
+        .bindText(3, user.passwordHash)
+        .bindText(4, user.role)
+        .bindInt(5, user.createdAt)
+        .bindInt(6, user.passwordChangedAt)
+        .bindInt(7, user.disabled ? 1 : 0)
+        .run();
+    return c.changes() > 0;
+  });
+}
+
+std::optional<UserRecord> SqliteStore::findUser(const std::string& id) {
+  return read("find user", id, [&](Connection& c) -> std::optional<UserRecord> {
+    Cursor q(c.statement("SELECT " SS_USER_COLUMNS " FROM users WHERE id = ?1"));
+    q.bindText(1, id);
+    if (!q.next()) return std::nullopt;
+    return userFrom(q);
+  });
+}
+
+std::optional<UserRecord> SqliteStore::findUserByName(const std::string& username) {
+  return read("find user", username, [&](Connection& c) -> std::optional<UserRecord> {
+    Cursor q(c.statement("SELECT " SS_USER_COLUMNS " FROM users WHERE username = ?1"));
+    q.bindText(1, username);
+    if (!q.next()) return std::nullopt;
+    return userFrom(q);
+  });
+}
+
+std::vector<UserRecord> SqliteStore::listUsers() {
+  return read("list users", "", [&](Connection& c) {
+    Cursor q(c.statement("SELECT " SS_USER_COLUMNS " FROM users ORDER BY username"));
+    std::vector<UserRecord> out;
+    while (q.next()) out.push_back(userFrom(q));
+    return out;
+  });
+}
+
+bool SqliteStore::updateUser(const UserRecord& user) {
+  return write("update user", user.id, [&](Connection& c) {
+    Cursor q(c.statement(
+        "UPDATE users SET password_hash = ?2, role = ?3, password_changed_at = ?4, disabled = ?5 WHERE id = ?1"));
+    q.bindText(1, user.id)
+        .bindText(2, user.passwordHash)
+        .bindText(3, user.role)
+        .bindInt(4, user.passwordChangedAt)
+        .bindInt(5, user.disabled ? 1 : 0)
+        .run();
+    return c.changes() > 0;
+  });
+}
+
+bool SqliteStore::deleteUser(const std::string& id) {
+  return write("delete user", id, [&](Connection& c) {
+    Cursor q(c.statement("DELETE FROM users WHERE id = ?1"));  // sessions go by ON DELETE CASCADE
+    q.bindText(1, id).run();
+    return c.changes() > 0;
+  });
+}
+
+void SqliteStore::createSession(const SessionRecord& session) {
+  write("create session", session.userId, [&](Connection& c) {
+    Cursor q(c.statement("INSERT INTO sessions (" SS_SESSION_COLUMNS ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"));
+    q.bindText(1, session.id)
+        .bindText(2, session.secretHash)
+        .bindText(3, session.userId)
+        .bindText(4, session.csrfToken)
+        .bindInt(5, session.createdAt)
+        .bindInt(6, session.lastSeen)
+        .bindInt(7, session.expiresAt)
+        .run();
+  });
+}
+
+std::optional<SessionRecord> SqliteStore::findSession(const std::string& id) {
+  return read("find session", id, [&](Connection& c) -> std::optional<SessionRecord> {
+    Cursor q(c.statement("SELECT " SS_SESSION_COLUMNS " FROM sessions WHERE id = ?1"));
+    q.bindText(1, id);
+    if (!q.next()) return std::nullopt;
+    return sessionFrom(q);
+  });
+}
+
+void SqliteStore::touchSession(const std::string& id, TimeNs lastSeen) {
+  write("touch session", id, [&](Connection& c) {
+    Cursor q(c.statement("UPDATE sessions SET last_seen = max(last_seen, ?2) WHERE id = ?1"));
+    q.bindText(1, id).bindInt(2, lastSeen).run();
+  });
+}
+
+bool SqliteStore::deleteSession(const std::string& id) {
+  return write("delete session", id, [&](Connection& c) {
+    Cursor q(c.statement("DELETE FROM sessions WHERE id = ?1"));
+    q.bindText(1, id).run();
+    return c.changes() > 0;
+  });
+}
+
+std::size_t SqliteStore::deleteUserSessions(const std::string& userId, const std::string& keep) {
+  return write("delete sessions", userId, [&](Connection& c) {
+    Cursor q(c.statement("DELETE FROM sessions WHERE user_id = ?1 AND id != ?2"));
+    q.bindText(1, userId).bindText(2, keep).run();
+    return static_cast<std::size_t>(c.changes());
+  });
+}
+
+std::size_t SqliteStore::deleteExpiredSessions(TimeNs now, TimeNs idleNs) {
+  return write("delete expired sessions", "", [&](Connection& c) {
+    Cursor q(c.statement("DELETE FROM sessions WHERE expires_at <= ?1 OR last_seen <= ?2"));
+    q.bindInt(1, now).bindInt(2, now - idleNs).run();
+    return static_cast<std::size_t>(c.changes());
   });
 }
 

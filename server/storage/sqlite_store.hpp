@@ -60,6 +60,19 @@ class SqliteStore final : public Store {
   std::vector<ResultRecord> queryResults(const ResultQuery& query) override;
   std::size_t countResults(const ResultQuery& query) override;
 
+  bool createUser(const UserRecord& user) override;
+  std::optional<UserRecord> findUser(const std::string& id) override;
+  std::optional<UserRecord> findUserByName(const std::string& username) override;
+  std::vector<UserRecord> listUsers() override;
+  bool updateUser(const UserRecord& user) override;
+  bool deleteUser(const std::string& id) override;
+  void createSession(const SessionRecord& session) override;
+  std::optional<SessionRecord> findSession(const std::string& id) override;
+  void touchSession(const std::string& id, TimeNs lastSeen) override;
+  bool deleteSession(const std::string& id) override;
+  std::size_t deleteUserSessions(const std::string& userId, const std::string& keep) override;
+  std::size_t deleteExpiredSessions(TimeNs now, TimeNs idleNs) override;
+
  private:
   // Runs `body` on the write connection, under the write lock.
   template <class F>

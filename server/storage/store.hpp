@@ -56,6 +56,21 @@ class Store {
                                std::int64_t droppedByAgent) = 0;
   virtual std::vector<ResultRecord> queryResults(const ResultQuery& query) = 0;
   virtual std::size_t countResults(const ResultQuery& query) = 0;
+
+  // Dashboard users and their sessions.
+  virtual bool createUser(const UserRecord& user) = 0;  // false: the user name is taken
+  virtual std::optional<UserRecord> findUser(const std::string& id) = 0;
+  virtual std::optional<UserRecord> findUserByName(const std::string& username) = 0;
+  virtual std::vector<UserRecord> listUsers() = 0;
+  virtual bool updateUser(const UserRecord& user) = 0;  // role, password, disabled; false: no such user
+  virtual bool deleteUser(const std::string& id) = 0;   // and its sessions
+  virtual void createSession(const SessionRecord& session) = 0;
+  virtual std::optional<SessionRecord> findSession(const std::string& id) = 0;
+  virtual void touchSession(const std::string& id, TimeNs lastSeen) = 0;
+  virtual bool deleteSession(const std::string& id) = 0;
+  // Ends every session of a user but `keep` (e.g. after a password change); returns how many.
+  virtual std::size_t deleteUserSessions(const std::string& userId, const std::string& keep) = 0;
+  virtual std::size_t deleteExpiredSessions(TimeNs now, TimeNs idleNs) = 0;
 };
 
 // Opens (creating and migrating as needed) the SQLite database at `path`.

@@ -162,6 +162,73 @@ class FakeStore : public Store {
   }
   std::size_t countResults(const ResultQuery& q) override { return queryResults(q).size(); }
 
+  bool createUser(const UserRecord& user) override {
+    std::lock_guard lock(mutex_);
+    for (const auto& [id, u] : users_)
+      if (u.username == user.username) return false;
+    users_[user.id] = user;
+    return true;
+  }
+  std::optional<UserRecord> findUser(const std::string& id) override {
+    std::lock_guard lock(mutex_);
+    return find(users_, id);
+  }
+  std::optional<UserRecord> findUserByName(const std::string& username) override {
+    std::lock_guard lock(mutex_);
+    for (const auto& [id, u] : users_)
+      if (u.username == username) return u;
+    return std::nullopt;
+  }
+  std::vector<UserRecord> listUsers() override {
+    std::lock_guard lock(mutex_);
+    std::vector<UserRecord> out;
+    for (const auto& [id, u] : users_) out.push_back(u);
+    return out;
+  }
+  bool updateUser(const UserRecord& user) override {
+    std::lock_guard lock(mutex_);
+    const auto it = users_.find(user.id);
+    if (it == users_.end()) return false;
+    it->second.passwordHash = user.passwordHash;
+    it->second.role = user.role;
+    it->second.passwordChangedAt = user.passwordChangedAt;
+    it->second.disabled = user.disabled;
+    return true;
+  }
+  bool deleteUser(const std::string& id) override {
+    std::lock_guard lock(mutex_);
+    std::erase_if(sessions_, [&](const auto& entry) { return entry.second.userId == id; });
+    return users_.erase(id) > 0;
+  }
+  void createSession(const SessionRecord& session) override {
+    std::lock_guard lock(mutex_);
+    sessions_[session.id] = session;
+  }
+  std::optional<SessionRecord> findSession(const std::string& id) override {
+    std::lock_guard lock(mutex_);
+    return find(sessions_, id);
+  }
+  void touchSession(const std::string& id, TimeNs lastSeen) override {
+    std::lock_guard lock(mutex_);
+    if (const auto it = sessions_.find(id); it != sessions_.end())
+      it->second.lastSeen = std::max(it->second.lastSeen, lastSeen);
+  }
+  bool deleteSession(const std::string& id) override {
+    std::lock_guard lock(mutex_);
+    return sessions_.erase(id) > 0;
+  }
+  std::size_t deleteUserSessions(const std::string& userId, const std::string& keep) override {
+    std::lock_guard lock(mutex_);
+    return std::erase_if(sessions_,
+                         [&](const auto& entry) { return entry.second.userId == userId && entry.first != keep; });
+  }
+  std::size_t deleteExpiredSessions(TimeNs now, TimeNs idleNs) override {
+    std::lock_guard lock(mutex_);
+    return std::erase_if(sessions_, [&](const auto& entry) {
+      return entry.second.expiresAt <= now || entry.second.lastSeen <= now - idleNs;
+    });
+  }
+
   int stateChanges = 0;  // setTestState calls, to see that a tick with nothing due writes nothing
 
  private:
@@ -177,6 +244,8 @@ class FakeStore : public Store {
   std::map<std::string, AgentRecord> agents_;
   std::map<std::string, TestRecord> tests_;
   std::vector<ResultRecord> results_;
+  std::map<std::string, UserRecord> users_;
+  std::map<std::string, SessionRecord> sessions_;
 };
 
 }  // namespace streamswarm::server::testing

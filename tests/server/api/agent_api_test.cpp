@@ -30,7 +30,8 @@ struct Api {
   TimeNs now = kNow;
   int changes = 0;
   AgentApi agentApi{store, notifier, [this] { return now; }, [this] { ++changes; }};
-  WebAccess access{store, [this] { return now; }};
+  Sessions sessions{store, [this] { return now; }};
+  WebAccess access{store, sessions, [this] { return now; }};
   AdminApi adminApi{store, access, [this] { return now; },
                     [this] {
                       ++changes;

@@ -4,7 +4,9 @@
 #include "server/api/admin_api.hpp"
 #include "server/api/agent_api.hpp"
 #include "server/api/openapi_document.hpp"
+#include "server/api/live_events.hpp"
 #include "server/api/public_api.hpp"
+#include "server/api/web_api.hpp"
 #include "server/auth/web_access.hpp"
 #include "server/scheduler/tests_notifier.hpp"
 #include "tests/server/fake_store.hpp"
@@ -55,14 +57,22 @@ std::set<Operation> routedOperations() {
   TestsNotifier notifier(io, 1);
   const Clock clock = [] { return TimeNs{0}; };
   AgentApi agentApi(store, notifier, clock, {});
-  WebAccess access(store, clock);
+  Sessions sessions(store, clock);
+  WebAccess access(store, sessions, clock);
   AdminApi adminApi(store, access, clock, {});
+  LoginThrottle throttle;
+  WebApi webApi(store, access, sessions, throttle, clock, {});
+  LiveEvents events(io);
   Router router;
   addPublicRoutes(router);
   agentApi.addRoutes(router);
   adminApi.addRoutes(router);
+  webApi.addRoutes(router);
+  events.addRoutes(router, access);
   std::set<Operation> ops;
-  for (const auto& route : router.routes()) ops.emplace(route.method, route.pattern);
+  // The dashboard's pages and files (/, /static/…, /vendor/…) are not API operations.
+  for (const auto& route : router.routes())
+    if (route.pattern.starts_with("/api/") || route.pattern == "/healthz") ops.emplace(route.method, route.pattern);
   return ops;
 }
 
