@@ -192,9 +192,15 @@ async function main() {
       window.__sameDocument = true;
     });
     // The page refetches only when an event arrives (debounced), so: wait for a new event, then
-    // for the chart's sample count to grow past what it was when the event came.
+    // for the table's result count to grow past what it was when the event came.
     const events0 = await dataNumber(page, '#live-status', 'events');
     await page.waitForFunction((n) => Number(document.querySelector('#live-status')?.dataset.events) > n, events0, {timeout: kLiveWaitMs});
+    const count0 = await dataNumber(page, '#results-count', 'count');
+    await page.waitForFunction((n) => Number(document.querySelector('#results-count')?.dataset.count) > n, count0, {timeout: kLiveWaitMs});
+    assert.equal(await page.evaluate(() => window.__sameDocument), true, 'the page reloaded');
+
+    step('the chart grows live too');
+    await page.waitForFunction(() => Number(document.querySelector('#series-summary')?.dataset.samples) > 0, null, {timeout: kLiveWaitMs});
     const samples0 = await dataNumber(page, '#series-summary', 'samples');
     await page.waitForFunction((n) => Number(document.querySelector('#series-summary')?.dataset.samples) > n, samples0, {timeout: kLiveWaitMs});
     assert.equal(await page.evaluate(() => window.__sameDocument), true, 'the page reloaded');

@@ -74,6 +74,7 @@ export async function render(main, ctx) {
   // ---- chart ----
   const metricSelect = select([], {id: 'metric-select', 'aria-label': 'Metric'});
   const agentSelect = select([['', 'all agents']], {id: 'series-agent', 'aria-label': 'Agent'});
+  agentSelect.classList.add('d-none');
   const rangeButtons = kRanges.map(([label, ms]) => h('button', {type: 'button', class: 'btn btn-sm btn-outline-light', dataset: {range: label},
     onClick: () => setRange(ms === null ? {kind: 'all'} : {kind: 'last', ms}, true)}, label));
   const fromInput = h('input', {type: 'datetime-local', step: 1, class: 'form-control form-control-sm bg-dark text-light border-secondary', id: 'range-from', 'aria-label': 'From'});

@@ -8,11 +8,14 @@ import {confirmButton, guarded} from '../ui.js';
 // Seconds since the test (or its current recurring window) began, and how far through it is.
 export function testProgress(t, now = Date.now()) {
   const start = new Date(t.start).getTime();
+  // A finished test's clock stopped when it last changed state.
+  const finished = t.state === 'stopped' || t.state === 'failed' || (t.state === 'completed' && !t.recurring_every_s);
+  if (finished && t.updated) now = Math.max(start, new Date(t.updated).getTime());
   if (Number.isNaN(start) || now < start) return {elapsed: 0, fraction: 0, text: `starts ${formatTime(t.start)}`};
   let elapsed = (now - start) / 1000;
   if (t.recurring_every_s) elapsed %= t.recurring_every_s;
   if (t.state === 'completed' && !t.recurring_every_s) return {elapsed, fraction: 1, text: 'done'};
-  if (!t.duration_s) return {elapsed, fraction: null, text: `${formatDuration(elapsed)} (until stopped)`};
+  if (!t.duration_s) return {elapsed, fraction: null, text: finished ? `ran ${formatDuration(elapsed)}` : `${formatDuration(elapsed)} (until stopped)`};
   const fraction = Math.min(1, elapsed / t.duration_s);
   return {elapsed, fraction, text: `${formatDuration(Math.min(elapsed, t.duration_s))} / ${formatDuration(t.duration_s)}`};
 }

@@ -26,9 +26,9 @@ function tokenSection(ctx, spec) {
   const errors = h('div');
   const secret = h('div');
   const list = h('div', {id: spec.id});
-  const form = h('form', {class: 'row g-2 align-items-end', novalidate: true},
+  const form = h('form', {class: 'row g-2 align-items-start', novalidate: true},
     spec.fields.map(([cls, row]) => h('div', {class: cls}, row)),
-    h('div', {class: 'col-md-3 mb-3'}, h('button', {type: 'submit', class: 'btn btn-primary w-100'}, spec.submit)));
+    h('div', {class: 'col-md-3 mb-3 submit-col'}, h('button', {type: 'submit', class: 'btn btn-primary w-100'}, spec.submit)));
 
   function revokeButton(t) {
     return confirmButton('Revoke', 'btn-sm btn-outline-danger', {title: `Revoke ${spec.kind}`, ok: 'Revoke',

@@ -18,11 +18,11 @@ export async function render(main, ctx) {
   const username = input({type: 'text', id: 'new-username', autocomplete: 'off', required: true, maxlength: 200});
   const password = input({type: 'password', id: 'new-password', autocomplete: 'new-password', minlength: kMinPassword, required: true});
   const role = select(kRoles, {id: 'new-role'});
-  const form = h('form', {class: 'row g-2 align-items-end', id: 'user-form', novalidate: true},
+  const form = h('form', {class: 'row g-2 align-items-start', id: 'user-form', novalidate: true},
     h('div', {class: 'col-md-4'}, field('Username', username, null, {required: true})),
     h('div', {class: 'col-md-4'}, field('Password', password, `At least ${kMinPassword} characters.`, {required: true})),
     h('div', {class: 'col-6 col-md-2'}, field('Role', role)),
-    h('div', {class: 'col-6 col-md-2 mb-3'}, h('button', {type: 'submit', class: 'btn btn-primary w-100', id: 'create-user'}, 'Create user')));
+    h('div', {class: 'col-6 col-md-2 mb-3 submit-col'}, h('button', {type: 'submit', class: 'btn btn-primary w-100', id: 'create-user'}, 'Create user')));
   main.append(pageHeader('Users'), errors, notice, card('New user', form), card(null, list));
 
   async function patch(user, body, what) {
