@@ -5,6 +5,7 @@
 
 #include <boost/json/serialize.hpp>
 
+#include <algorithm>
 #include <deque>
 #include <map>
 
@@ -30,7 +31,10 @@ class LiveEvents::Subscriber final : public ResponseStream {
         ready = std::move(pending_);
         pending_ = nullptr;
       } else if (queue_.size() >= maxQueued_) {
-        closed_ = true;  // too slow to keep up: it reconnects and refetches
+        // Too slow to keep up: it reconnects and refetches, so the backlog is dropped with it
+        // rather than sent first.
+        closed_ = true;
+        queue_.clear();
         return;
       } else {
         queue_.push_back(chunk);
@@ -238,13 +242,15 @@ IngestOutcome PublishingStore::ingest(const std::string& agentId, std::span<cons
                                       std::int64_t droppedByAgent) {
   const auto outcome = inner_.ingest(agentId, batch, droppedByAgent);
   if (outcome.accepted == 0) return outcome;
-  // One event per test in the batch (local results: test null), with the newest timestamp.
+  // One event per test among the stored results (local results: test null), with the newest
+  // timestamp. Sequence numbers increase within a batch, so the skipped duplicates are its first
+  // `duplicates` results.
   struct Summary {
     std::size_t count = 0;
     TimeNs latest = 0;
   };
   std::map<std::string, Summary> byTest;
-  for (const auto& r : batch) {
+  for (const auto& r : batch.subspan(std::min(outcome.duplicates, batch.size()))) {
     auto& s = byTest[r.testId.value_or("")];
     ++s.count;
     s.latest = std::max(s.latest, r.timestamp);

@@ -11,6 +11,7 @@
 
 #include <boost/json/parse.hpp>
 
+#include <charconv>
 #include <map>
 
 namespace streamswarm::server {
@@ -57,8 +58,38 @@ std::string requireRole(const json::object& body, std::string_view key) {
 
 std::string requirePassword(const json::object& body, std::string_view key) {
   const auto password = requireString(body, key);
-  if (const auto problem = passwordProblem(password)) throw ApiError(400, "field '" + std::string(key) + "': " + *problem);
+  if (const auto problem = passwordProblem(password))
+    throw ApiError(400, "field '" + std::string(key) + "': " + *problem);
   return password;
+}
+
+// "1.10.0" is newer than "1.9.2": dotted versions compare part by part, as numbers where both
+// parts are numbers and as text otherwise.
+bool olderVersion(std::string_view a, std::string_view b) {
+  const auto take = [](std::string_view& rest) {
+    const auto dot = rest.find('.');
+    const auto part = rest.substr(0, dot);
+    rest = dot == std::string_view::npos ? std::string_view() : rest.substr(dot + 1);
+    return part;
+  };
+  const auto number = [](std::string_view part) -> std::optional<std::uint64_t> {
+    std::uint64_t n = 0;
+    const auto [end, ec] = std::from_chars(part.data(), part.data() + part.size(), n);
+    if (part.empty() || ec != std::errc() || end != part.data() + part.size()) return std::nullopt;
+    return n;
+  };
+  while (!a.empty() || !b.empty()) {
+    const auto x = take(a);
+    const auto y = take(b);
+    const auto nx = number(x);
+    const auto ny = number(y);
+    if (nx && ny) {
+      if (*nx != *ny) return *nx < *ny;
+    } else if (x != y) {
+      return x < y;
+    }
+  }
+  return false;
 }
 
 void requireJsonContent(const ApiRequest& request) {
@@ -318,7 +349,7 @@ ApiResponse WebApi::plugins(const ApiRequest&) {
         const auto* v = s.if_contains("version");
         return v && v->is_string() ? std::string(v->get_string()) : std::string();
       };
-      if (entry.schema.empty() || version(entry.schema) < version(*o)) entry.schema = *o;
+      if (entry.schema.empty() || olderVersion(version(entry.schema), version(*o))) entry.schema = *o;
       entry.agents.push_back(json::value(agent.id));
     }
   }

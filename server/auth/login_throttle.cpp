@@ -32,8 +32,9 @@ void LoginThrottle::fail(std::map<std::string, Record>& records, const std::stri
   if (r.failures > 0 && now - r.firstFailure > limits_.window && r.blockedUntil <= now) r = Record{};
   if (r.failures == 0) r.firstFailure = now;
   ++r.failures;
-  if (r.failures <= limits_.freeFailures) return;
-  const auto doublings = std::min<std::size_t>(r.failures - limits_.freeFailures - 1, 30);
+  // The freeFailures-th failure already blocks: after that many, the next attempt waits.
+  if (r.failures < limits_.freeFailures) return;
+  const auto doublings = std::min<std::size_t>(r.failures - limits_.freeFailures, 30);
   const auto delay = std::min(limits_.maxDelay, limits_.firstDelay << doublings);
   r.blockedUntil = now + delay;
 }

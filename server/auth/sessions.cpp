@@ -15,6 +15,9 @@ std::string cookieAttributes(bool secure) {
 
 std::pair<SessionRecord, std::string> Sessions::start(const UserRecord& user) {
   const auto now = clock_();
+  // Sessions whose browser never comes back are only found here: without this their rows would
+  // stay forever. A sign-in already costs an argon2id hash, so the scan is cheap beside it.
+  store_.deleteExpiredSessions(now, limits_.idle);
   const auto secret = randomHex(kSecretBytes);
   SessionRecord s;
   s.id = randomHex(kSessionIdBytes);

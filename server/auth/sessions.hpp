@@ -31,7 +31,7 @@ class Sessions {
   Sessions(Store& store, Clock clock, SessionLimits limits = {})
       : store_(store), clock_(std::move(clock)), limits_(limits) {}
 
-  // Starts a session for `user`; returns it and the cookie value to send.
+  // Starts a session for `user` (deleting every expired one); returns it and the cookie value.
   std::pair<SessionRecord, std::string> start(const UserRecord& user);
 
   // The live session and its (enabled) user for a cookie value; none when unknown, expired, or

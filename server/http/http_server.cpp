@@ -414,10 +414,12 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
     auto s = std::make_shared<tcp::socket>(std::move(socket));
     if (tls) return;
     static const std::string kBody = R"({"error":"too many connections"})";
-    static const std::string kResponse =
-        "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\n"
-        "Connection: close\r\nContent-Length: " +
-        std::to_string(kBody.size()) + "\r\n\r\n" + kBody;
+    // Written by hand to stay cheap, with the same security headers as every other response.
+    static const std::string kResponse = [] {
+      std::string r = "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\n";
+      for (const auto& [field, value] : kSecurityHeaders) r += std::string(field) + ": " + value + "\r\n";
+      return r + "Connection: close\r\nContent-Length: " + std::to_string(kBody.size()) + "\r\n\r\n" + kBody;
+    }();
     asio::async_write(*s, asio::buffer(kResponse), [s](error_code, std::size_t) {
       error_code ec;
       s->shutdown(tcp::socket::shutdown_both, ec);

@@ -5,6 +5,7 @@
 #include "server/auth/secrets.hpp"
 #include "server/auth/token_issuer.hpp"
 #include "server/http/api_error.hpp"
+#include "tests/server/api_error_of.hpp"
 #include "tests/server/fake_store.hpp"
 
 #include <boost/test/unit_test.hpp>
@@ -13,32 +14,13 @@
 
 using namespace streamswarm::server;
 using streamswarm::server::testing::FakeStore;
+using streamswarm::server::testing::messageOf;
+using streamswarm::server::testing::statusOf;
 
 namespace {
 
 constexpr TimeNs kNow = 1'800'000'000'000'000'000;
 constexpr TimeNs kHour = 3600LL * 1'000'000'000;
-
-// The status of the ApiError `f` throws (0 if none).
-template <class F>
-unsigned statusOf(F&& f) {
-  try {
-    f();
-  } catch (const ApiError& e) {
-    return e.status();
-  }
-  return 0;
-}
-
-template <class F>
-std::string messageOf(F&& f) {
-  try {
-    f();
-  } catch (const ApiError& e) {
-    return e.what();
-  }
-  return {};
-}
 
 bool isLowerHex(const std::string& s) {
   return s.find_first_not_of("0123456789abcdef") == std::string::npos;

@@ -139,3 +139,44 @@ BOOST_AUTO_TEST_CASE(percent_decoding_rejects_broken_escapes) {
   BOOST_TEST(!percentDecode("%4", false));
   BOOST_TEST(!percentDecode("%zz", false));
 }
+
+BOOST_AUTO_TEST_CASE(a_rest_segment_takes_the_rest_of_the_path) {
+  Router router;
+  auto echo = [](const ApiRequest& req) {
+    ApiResponse res;
+    for (const auto& p : req.pathParams) res.body += "[" + p + "]";
+    return res;
+  };
+  router.add("GET", "/static/{*path}", echo);
+  router.add("GET", "/files/{owner}/{*path}", echo);
+  router.add("GET", "/static/exact", echo);
+
+  BOOST_TEST(dispatch(router, "GET", "/static/app.js").at(0).body == "[app.js]");
+  BOOST_TEST(dispatch(router, "GET", "/static/js/lib/app.js").at(0).body == "[js/lib/app.js]");
+  // Earlier routes win: the rest pattern was added first, so it takes "exact" too.
+  BOOST_TEST(dispatch(router, "GET", "/static/exact").at(0).body == "[exact]");
+  // Parameters before the rest come first, in order.
+  BOOST_TEST(dispatch(router, "GET", "/files/alice/a/b.txt").at(0).body == "[alice][a/b.txt]");
+  const auto m = router.match("GET", "/files/bob/x");
+  BOOST_REQUIRE((m.kind == Router::MatchKind::kFound));
+  BOOST_TEST(m.route->pattern == "/files/{owner}/{*path}");
+  BOOST_TEST(m.params == (std::vector<std::string>{"bob", "x"}));
+  // Empty segments inside the rest are kept as they are (the file server refuses them).
+  BOOST_TEST(dispatch(router, "GET", "/static/a//b").at(0).body == "[a//b]");
+  BOOST_TEST(dispatch(router, "GET", "/static/a/").at(0).body == "[a/]");
+}
+
+BOOST_AUTO_TEST_CASE(a_rest_segment_needs_at_least_one_segment) {
+  Router router;
+  router.add("GET", "/static/{*path}", [](const ApiRequest&) { return ApiResponse{}; });
+  router.add("GET", "/files/{owner}/{*path}", [](const ApiRequest&) { return ApiResponse{}; });
+  for (const auto* path : {"/static", "/static/", "/staticx/a", "/files/alice", "/files/alice/", "/files//a"}) {
+    const auto answers = dispatch(router, "GET", path);
+    BOOST_REQUIRE(answers.size() == 1u);
+    BOOST_TEST(answers[0].status == 404u, path);
+  }
+  // Another method on a path the rest pattern matches is a 405, as for any route.
+  const auto answers = dispatch(router, "POST", "/static/a.js");
+  BOOST_TEST(answers.at(0).status == 405u);
+  BOOST_TEST(answers.at(0).headers.at(0).second == "GET");
+}

@@ -98,6 +98,34 @@ BOOST_AUTO_TEST_CASE(reopening_applies_nothing_and_keeps_the_data) {
   BOOST_TEST(single(c, "SELECT count(*) FROM schema_migrations") == std::to_string(sqlite::migrations().size()));
 }
 
+BOOST_AUTO_TEST_CASE(a_version_1_database_gains_users_sessions_and_token_roles_keeping_its_tokens_admin) {
+  TempDir dir;
+  const std::string path = (dir / "v1.db").string();
+  {
+    // What a server from before the dashboard left behind: schema 1 and an admin token.
+    sqlite::Connection c(path, sqlite::Connection::Mode::kReadWrite);
+    c.exec("CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)");
+    c.exec(sqlite::migrations()[0].sql);
+    c.exec("INSERT INTO schema_migrations (version, applied_at) VALUES (1, 1)");
+    c.exec(
+        "INSERT INTO tokens (id, kind, secret_hash, name, created_at, revoked) VALUES ('old', 'admin', 'h', 'ci', 1, "
+        "0)");
+  }
+  auto store = openSqliteStore(path);
+  const auto token = store->findToken("old");
+  BOOST_TEST_REQUIRE(token.has_value());
+  BOOST_TEST(token->role == "admin");
+  BOOST_TEST(token->name == "ci");
+  BOOST_TEST(store->listUsers().empty());
+  BOOST_TEST(store->createUser(UserRecord{.id = "u-1", .username = "admin", .passwordHash = "x", .role = "admin"}));
+  store.reset();
+  sqlite::Connection c(path, sqlite::Connection::Mode::kReadOnly);
+  BOOST_TEST(sqlite::schemaVersion(c) == sqlite::latestSchemaVersion());
+  const auto tables = column(c, "SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name");
+  for (const char* t : {"users", "sessions"})
+    BOOST_TEST((std::find(tables.begin(), tables.end(), t) != tables.end()), "table " << t);
+}
+
 BOOST_AUTO_TEST_CASE(a_newer_database_is_refused_naming_both_versions) {
   TempDir dir;
   const std::string path = (dir / "db").string();

@@ -605,6 +605,150 @@ BOOST_AUTO_TEST_CASE(metric_filter_returns_only_that_metric) {
 
 BOOST_AUTO_TEST_SUITE_END()
 
+// ---- Users and sessions -------------------------------------------------------------------------
+
+namespace {
+
+UserRecord user(const std::string& id, const std::string& name, const std::string& role = "viewer") {
+  return UserRecord{.id = id,
+                    .username = name,
+                    .passwordHash = "$argon2id$hash-of-" + id,
+                    .role = role,
+                    .createdAt = 10,
+                    .passwordChangedAt = 11};
+}
+
+SessionRecord session(const std::string& id, const std::string& userId, TimeNs lastSeen = 100,
+                      TimeNs expiresAt = 1'000) {
+  return SessionRecord{.id = id,
+                       .secretHash = "secret-of-" + id,
+                       .userId = userId,
+                       .csrfToken = "csrf-of-" + id,
+                       .createdAt = 50,
+                       .lastSeen = lastSeen,
+                       .expiresAt = expiresAt};
+}
+
+std::vector<std::string> sessionIds(Store& store, std::initializer_list<const char*> candidates) {
+  std::vector<std::string> out;
+  for (const auto* id : candidates)
+    if (store.findSession(id)) out.push_back(id);
+  return out;
+}
+
+}  // namespace
+
+BOOST_FIXTURE_TEST_SUITE(users_and_sessions, StoreFixture)
+
+BOOST_AUTO_TEST_CASE(users_round_trip_and_names_are_unique) {
+  BOOST_TEST(store->createUser(user("u-1", "alice", "admin")));
+  BOOST_TEST(store->createUser(user("u-2", "<script>alert(1)</script>")));
+  // A taken name is a false, not an error, and changes nothing.
+  BOOST_TEST(!store->createUser(user("u-3", "alice", "viewer")));
+  BOOST_TEST(!store->findUser("u-3").has_value());
+  BOOST_TEST(store->findUser("u-1")->role == "admin");
+
+  reopen();
+  const auto u = store->findUserByName("alice");
+  BOOST_TEST_REQUIRE(u.has_value());
+  BOOST_TEST(u->id == "u-1");
+  BOOST_TEST(u->passwordHash == "$argon2id$hash-of-u-1");
+  BOOST_TEST(u->role == "admin");
+  BOOST_TEST(u->createdAt == 10);
+  BOOST_TEST(u->passwordChangedAt == 11);
+  BOOST_TEST(!u->disabled);
+  BOOST_TEST(store->findUserByName("<script>alert(1)</script>")->id == "u-2");
+  BOOST_TEST(!store->findUserByName("Alice").has_value());
+  BOOST_TEST(store->listUsers().size() == 2u);
+  // Roles are checked by the schema too.
+  BOOST_CHECK_THROW(store->createUser(user("u-4", "mallory", "root")), StoreError);
+}
+
+BOOST_AUTO_TEST_CASE(update_changes_role_password_and_disabled_only) {
+  BOOST_TEST(store->createUser(user("u-1", "alice")));
+  auto changed = user("u-1", "renamed", "operator");
+  changed.passwordHash = "$argon2id$new";
+  changed.passwordChangedAt = 99;
+  changed.disabled = true;
+  changed.createdAt = 12345;
+  BOOST_TEST(store->updateUser(changed));
+  const auto u = store->findUser("u-1");
+  BOOST_TEST(u->username == "alice");
+  BOOST_TEST(u->createdAt == 10);
+  BOOST_TEST(u->role == "operator");
+  BOOST_TEST(u->passwordHash == "$argon2id$new");
+  BOOST_TEST(u->passwordChangedAt == 99);
+  BOOST_TEST(u->disabled);
+  BOOST_TEST(!store->updateUser(user("u-none", "x")));
+}
+
+BOOST_AUTO_TEST_CASE(sessions_round_trip_and_go_with_their_user) {
+  BOOST_TEST(store->createUser(user("u-1", "alice")));
+  BOOST_TEST(store->createUser(user("u-2", "bob")));
+  store->createSession(session("s-1", "u-1"));
+  store->createSession(session("s-2", "u-1"));
+  store->createSession(session("s-3", "u-2"));
+  const auto s = store->findSession("s-1");
+  BOOST_TEST_REQUIRE(s.has_value());
+  BOOST_TEST(s->secretHash == "secret-of-s-1");
+  BOOST_TEST(s->userId == "u-1");
+  BOOST_TEST(s->csrfToken == "csrf-of-s-1");
+  BOOST_TEST(s->createdAt == 50);
+  BOOST_TEST(s->lastSeen == 100);
+  BOOST_TEST(s->expiresAt == 1'000);
+  // A session needs a user that exists.
+  BOOST_CHECK_THROW(store->createSession(session("s-9", "u-none")), StoreError);
+
+  BOOST_TEST(store->deleteUser("u-1"));
+  BOOST_TEST(!store->deleteUser("u-1"));
+  BOOST_TEST(sessionIds(*store, {"s-1", "s-2", "s-3"}) == (std::vector<std::string>{"s-3"}));
+}
+
+BOOST_AUTO_TEST_CASE(touch_only_moves_last_seen_forward) {
+  BOOST_TEST(store->createUser(user("u-1", "alice")));
+  store->createSession(session("s-1", "u-1", 100));
+  store->touchSession("s-1", 200);
+  BOOST_TEST(store->findSession("s-1")->lastSeen == 200);
+  store->touchSession("s-1", 150);  // a slower thread's older time
+  BOOST_TEST(store->findSession("s-1")->lastSeen == 200);
+  store->touchSession("s-none", 300);  // nothing to touch, no error
+  BOOST_TEST(store->deleteSession("s-1"));
+  BOOST_TEST(!store->deleteSession("s-1"));
+}
+
+BOOST_AUTO_TEST_CASE(ending_a_users_sessions_can_keep_one) {
+  BOOST_TEST(store->createUser(user("u-1", "alice")));
+  BOOST_TEST(store->createUser(user("u-2", "bob")));
+  for (const auto* id : {"s-1", "s-2", "s-3"}) store->createSession(session(id, "u-1"));
+  store->createSession(session("s-4", "u-2"));
+  BOOST_TEST(store->deleteUserSessions("u-1", "s-2") == 2u);
+  BOOST_TEST(sessionIds(*store, {"s-1", "s-2", "s-3", "s-4"}) == (std::vector<std::string>{"s-2", "s-4"}));
+  BOOST_TEST(store->deleteUserSessions("u-1", "") == 1u);
+  BOOST_TEST(sessionIds(*store, {"s-1", "s-2", "s-3", "s-4"}) == (std::vector<std::string>{"s-4"}));
+}
+
+BOOST_AUTO_TEST_CASE(expired_sessions_are_deleted_by_age_and_by_idleness) {
+  BOOST_TEST(store->createUser(user("u-1", "alice")));
+  store->createSession(session("s-live", "u-1", 900, 2'000));
+  store->createSession(session("s-idle", "u-1", 800, 2'000));  // idle since 800: past 100 at 1000
+  store->createSession(session("s-old", "u-1", 990, 1'000));   // absolute limit reached at 1000
+  BOOST_TEST(store->deleteExpiredSessions(1'000, 150) == 2u);
+  BOOST_TEST(sessionIds(*store, {"s-live", "s-idle", "s-old"}) == (std::vector<std::string>{"s-live"}));
+}
+
+BOOST_AUTO_TEST_CASE(api_tokens_keep_their_role) {
+  store->createToken(TokenRecord{.id = "a1", .kind = TokenKind::kAdmin, .secretHash = "h", .role = "viewer"});
+  store->createToken(TokenRecord{.id = "a2", .kind = TokenKind::kAdmin, .secretHash = "h"});
+  reopen();
+  BOOST_TEST(store->findToken("a1")->role == "viewer");
+  BOOST_TEST(store->findToken("a2")->role == "admin");
+  BOOST_CHECK_THROW(
+      store->createToken(TokenRecord{.id = "a3", .kind = TokenKind::kAdmin, .secretHash = "h", .role = "root"}),
+      StoreError);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
 // ---- Concurrency --------------------------------------------------------------------------------
 
 BOOST_FIXTURE_TEST_CASE(concurrent_ingest_and_reads, StoreFixture) {
