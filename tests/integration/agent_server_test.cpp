@@ -39,12 +39,7 @@ std::filesystem::path bin(const char* name) {
 // Polls `done` every 100 ms until it holds or `limit` passes.
 template <class F>
 bool eventually(F done, std::chrono::milliseconds limit = kWaitLimit) {
-  const auto deadline = std::chrono::steady_clock::now() + limit;
-  while (!done()) {
-    if (std::chrono::steady_clock::now() > deadline) return false;
-    std::this_thread::sleep_for(100ms);
-  }
-  return true;
+  return ts::eventually(done, limit);
 }
 
 std::string firstLine(const std::string& text) {

@@ -155,6 +155,18 @@ inline RunOutput run(std::vector<std::string> argv, std::chrono::milliseconds li
   return {status, p.out(), p.err()};
 }
 
+// Polls `done` every `poll` until it holds or `limit` passes; whether it held at the end.
+template <class F>
+bool eventually(F&& done, std::chrono::milliseconds limit,
+                std::chrono::milliseconds poll = std::chrono::milliseconds(100)) {
+  const auto deadline = std::chrono::steady_clock::now() + limit;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (done()) return true;
+    std::this_thread::sleep_for(poll);
+  }
+  return done();
+}
+
 // Child processes of `pid`, from /proc.
 inline std::vector<pid_t> childrenOf(pid_t pid) {
   std::vector<pid_t> out;

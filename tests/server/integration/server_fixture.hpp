@@ -159,12 +159,7 @@ struct Server {
 
 template <class Predicate>
 inline bool eventually(Predicate&& p, std::chrono::milliseconds limit = kEventually) {
-  const auto deadline = std::chrono::steady_clock::now() + limit;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (p()) return true;
-    std::this_thread::sleep_for(100ms);
-  }
-  return p();
+  return testsupport::eventually(p, limit);
 }
 
 }  // namespace streamswarm::testsupport::integration
