@@ -3,17 +3,22 @@
 // test definitions, RFC 3339 times, credentials, bearer headers and query strings. Seeds are
 // valid inputs; each round flips, inserts, deletes or splices bytes with a fixed PRNG seed, so a
 // failure reproduces. Runs under ASan+UBSan with the unit label: nothing may crash or throw
-// anything but ApiError, and what parses must be well-formed.
+// anything but ApiError, what parses must be well-formed, and a result batch read into reused
+// records must be the one a fresh read gives.
 #include "server/api/result_batch.hpp"
 #include "server/api/rfc3339.hpp"
 #include "server/api/test_validation.hpp"
 #include "server/auth/credential_format.hpp"
 #include "server/http/api_error.hpp"
+#include "tests/server/api/result_record_text.hpp"
 #include "tests/server/api/sample_agents.hpp"
 #include "tests/support/fuzz_mutator.hpp"
 
 #include <boost/json/parse.hpp>
 #include <boost/test/unit_test.hpp>
+
+#include <cmath>
+#include <set>
 
 using namespace streamswarm::server;
 using namespace streamswarm::server::testing;
@@ -89,19 +94,37 @@ BOOST_AUTO_TEST_CASE(result_batches) {
          "document":{"hops":[1,{"x":null}]},"document_schema":2,"error":"timeout"},
          {"seq":9,"plugin":"sysmetrics","timestamp":"2026-11-21T23:41:54Z","metrics":{}}]})",
       R"({"results":[]})",
-      R"({"results":[{"seq":5,"test_id":null,"plugin":"p","timestamp":"2026-01-01T00:00:00+02:00"}]})"};
+      R"({"results":[{"seq":5,"test_id":null,"plugin":"p","timestamp":"2026-01-01T00:00:00+02:00"}]})",
+      R"({"results":[{"seq":1,"plugin":"s","timestamp":"2026-01-01T00:00:00Z","metrics":{"cpu.user_percent":1,
+         "mem.available_bytes":2e9}},{"seq":2,"plugin":"s","timestamp":"2026-01-01T00:00:01Z","metrics":{
+         "cpu.user_percent":3,"mem.available_bytes":4,"m\u0065m":5,"cpu.user_percent":6}}]})"};
   auto m = mutator(1);
+  // Reads reusing the records of the reads before must give what a fresh read gives.
+  ResultBatchReader reader;
   std::size_t parsed = 0;
   for (int i = 0; i < kRounds; ++i) {
     const auto body = m.mutate(seeds);
     ResultBatch batch;
-    if (!acceptedOrApiError([&] { batch = parseResultBatch(body, "ag-1"); })) continue;
+    if (!acceptedOrApiError([&] { batch = parseResultBatch(body, "ag-1"); })) {
+      BOOST_REQUIRE(!acceptedOrApiError([&] { reader.read(body, "ag-1"); }));
+      continue;
+    }
     ++parsed;
+    auto reused = reader.read(body, "ag-1");
+    BOOST_REQUIRE(recordTexts(reused.results) == recordTexts(batch.results));
+    reader.recycle(std::move(reused));
     std::int64_t last = 0;
     for (const auto& r : batch.results) {
       BOOST_REQUIRE(r.seq > last);
       BOOST_REQUIRE(!r.plugin.empty());
       BOOST_REQUIRE(r.timestamp >= 0);
+      BOOST_REQUIRE(r.metrics.size() <= kMaxMetricsPerResult);
+      std::set<std::string> names;
+      for (const auto& [name, value] : r.metrics) {
+        BOOST_REQUIRE(names.insert(name).second);
+        BOOST_REQUIRE(!std::isnan(value));
+      }
+      if (r.documentJson) BOOST_REQUIRE(boost::json::parse(*r.documentJson).is_object());
       last = r.seq;
     }
   }
