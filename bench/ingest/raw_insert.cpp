@@ -6,6 +6,7 @@
 
 #include <sqlite3.h>
 
+#include <algorithm>
 #include <chrono>
 #include <ctime>
 #include <map>
@@ -215,6 +216,13 @@ InsertRate measureRawInsert(const std::filesystem::path& dbPath, std::span<const
   }
   const std::chrono::duration<double> elapsed = std::chrono::steady_clock::now() - start;
   return InsertRate{total, elapsed.count(), threadCpuSeconds() - cpuStart};
+}
+
+double median(std::vector<double> values) {
+  if (values.empty()) return 0;
+  std::sort(values.begin(), values.end());
+  const std::size_t n = values.size();
+  return n % 2 ? values[n / 2] : (values[n / 2 - 1] + values[n / 2]) / 2;
 }
 
 }  // namespace streamswarm::bench

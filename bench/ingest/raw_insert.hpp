@@ -8,6 +8,7 @@
 #include <cstddef>
 #include <filesystem>
 #include <span>
+#include <vector>
 
 namespace streamswarm::bench {
 
@@ -35,5 +36,8 @@ InsertRate measureRawInsert(const std::filesystem::path& dbPath, std::span<const
 
 // Removes a database file and its -wal and -shm companions.
 void removeDatabase(const std::filesystem::path& dbPath);
+
+// The median of a benchmark's rounds: on a shared machine one round can be disturbed either way.
+double median(std::vector<double> values);
 
 }  // namespace streamswarm::bench

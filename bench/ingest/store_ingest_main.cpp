@@ -87,16 +87,10 @@ StoreRun measureStore(const fs::path& dbPath, const std::vector<AgentBatch>& bat
   return run;
 }
 
-double median(std::vector<double> values) {
-  std::sort(values.begin(), values.end());
-  const std::size_t n = values.size();
-  return n % 2 ? values[n / 2] : (values[n / 2 - 1] + values[n / 2]) / 2;
-}
-
 double median(const std::vector<InsertRate>& rates, double (InsertRate::*figure)() const) {
   std::vector<double> values;
   for (const auto& r : rates) values.push_back((r.*figure)());
-  return median(std::move(values));
+  return bench::median(std::move(values));
 }
 
 struct ReadLatency {

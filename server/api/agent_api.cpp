@@ -257,7 +257,7 @@ std::shared_ptr<AgentApi::PluginCache> AgentApi::pluginCache(const AgentRecord& 
 
 ApiResponse AgentApi::results(const ApiRequest& request) {
   const auto agent = auth_.agent(request.authorization, request.pathParams.at(0));
-  auto batch = parseResultBatch(request.body, agent.id);
+  auto batch = resultReader_.read(request.body, agent.id);
 
   // A result naming an unknown test or an undeclared metric rejects the whole batch, so a
   // rejected batch stores nothing and the agent can act on the one seq named.
@@ -290,6 +290,7 @@ ApiResponse AgentApi::results(const ApiRequest& request) {
   }
 
   const auto outcome = store_.ingest(agent.id, batch.results, batch.dropped.value_or(agent.droppedTotal));
+  resultReader_.recycle(std::move(batch));  // its records, names and all, serve the next batch
   return jsonResponse(
       200, json::object{
                {"accepted", outcome.accepted}, {"duplicates", outcome.duplicates}, {"acked_seq", outcome.ackedSeq}});

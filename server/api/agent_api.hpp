@@ -2,6 +2,7 @@
 // handler authenticates, parses, calls the Store, and answers JSON.
 #pragma once
 
+#include "server/api/result_batch.hpp"
 #include "server/auth/authenticator.hpp"
 #include "server/http/api_message.hpp"
 #include "server/http/router.hpp"
@@ -54,6 +55,7 @@ class AgentApi {
   std::function<void()> testsChanged_;
   AgentApiOptions options_;
   Authenticator auth_;
+  ResultBatchReader resultReader_;
 
   std::mutex mutex_;
   std::shared_ptr<const RunningTests> running_;                            // by tests version

@@ -22,24 +22,23 @@ std::string name(std::string_view where, std::string_view key) {
 
 }  // namespace
 
-json::value parseJsonBody(std::string_view body, json::storage_ptr storage) {
-  // The constructor's resource is only the parser's scratch space; the parsed value's nodes go to
-  // the resource given to reset() (an arena for result batches: no per-node malloc and free).
+void throwMalformedJson(std::string_view body, std::size_t consumed, const json::error_code& ec) {
+  // The parser stops at the offending byte; report it as a line and column too.
+  if (consumed > body.size()) consumed = body.size();
+  const auto head = body.substr(0, consumed);
+  const auto line = 1 + std::count(head.begin(), head.end(), '\n');
+  const auto lastNewline = head.rfind('\n');
+  const auto column = consumed - (lastNewline == std::string_view::npos ? 0 : lastNewline + 1) + 1;
+  throw ApiError(400, "malformed JSON at line " + std::to_string(line) + ", column " + std::to_string(column) +
+                          " (offset " + std::to_string(consumed) + "): " + ec.message());
+}
+
+json::value parseJsonBody(std::string_view body) {
   json::stream_parser parser;
-  parser.reset(std::move(storage));
   json::error_code ec;
-  std::size_t consumed = parser.write(body.data(), body.size(), ec);
+  const std::size_t consumed = parser.write(body.data(), body.size(), ec);
   if (!ec) parser.finish(ec);
-  if (ec) {
-    // The parser stops at the offending byte; report it as a line and column too.
-    if (consumed > body.size()) consumed = body.size();
-    const auto head = body.substr(0, consumed);
-    const auto line = 1 + std::count(head.begin(), head.end(), '\n');
-    const auto lastNewline = head.rfind('\n');
-    const auto column = consumed - (lastNewline == std::string_view::npos ? 0 : lastNewline + 1) + 1;
-    throw ApiError(400, "malformed JSON at line " + std::to_string(line) + ", column " + std::to_string(column) +
-                            " (offset " + std::to_string(consumed) + "): " + ec.message());
-  }
+  if (ec) throwMalformedJson(body, consumed, ec);
   return parser.release();
 }
 
@@ -81,8 +80,8 @@ std::optional<std::int64_t> optionalInteger(const json::object& o, std::string_v
   if (v->is_int64()) return v->get_int64();
   if (v->is_uint64() && v->get_uint64() <= static_cast<std::uint64_t>(INT64_MAX))
     return static_cast<std::int64_t>(v->get_uint64());
-  if (v->is_double() && std::trunc(v->get_double()) == v->get_double() && std::abs(v->get_double()) < 9e15)
-    return static_cast<std::int64_t>(v->get_double());
+  if (v->is_double())
+    if (const auto i = integralDouble(v->get_double())) return i;
   bad(where, key, "must be an integer");
 }
 
@@ -91,6 +90,11 @@ std::optional<bool> optionalBool(const json::object& o, std::string_view key, st
   if (!v) return std::nullopt;
   if (!v->is_bool()) bad(where, key, "must be true or false");
   return v->get_bool();
+}
+
+std::optional<std::int64_t> integralDouble(double d) {
+  if (std::trunc(d) != d || std::abs(d) >= kMaxIntegralDouble) return std::nullopt;
+  return static_cast<std::int64_t>(d);
 }
 
 std::vector<std::string> stringArray(const json::object& o, std::string_view key, std::string_view where) {

@@ -17,7 +17,10 @@ namespace streamswarm::server {
 
 // Parses the whole body. Malformed JSON: 400 "malformed JSON at line L, column C (offset N):
 // <reason>". The content type is not checked: a body that parses is accepted.
-boost::json::value parseJsonBody(std::string_view body, boost::json::storage_ptr storage = {});
+boost::json::value parseJsonBody(std::string_view body);
+
+// That 400 for a parse of `body` that failed with `ec` after `consumed` bytes.
+[[noreturn]] void throwMalformedJson(std::string_view body, std::size_t consumed, const boost::json::error_code& ec);
 
 // The body as an object (400 "request body must be a JSON object" otherwise).
 boost::json::object parseJsonObject(std::string_view body);
@@ -38,6 +41,11 @@ const boost::json::object* optionalObject(const boost::json::object& o, std::str
 // Rejects fields not in `known` (400 naming the field), the way config files reject unknown keys.
 void rejectUnknownFields(const boost::json::object& o, std::initializer_list<std::string_view> known,
                          std::string_view where = {});
+
+// A number read as a double that is an integer, where doubles still hold integers exactly (below
+// kMaxIntegralDouble); none otherwise. What optionalInteger accepts besides int64 values.
+inline constexpr double kMaxIntegralDouble = 9e15;
+std::optional<std::int64_t> integralDouble(double d);
 
 ApiResponse jsonResponse(unsigned status, const boost::json::value& body);
 

@@ -81,8 +81,10 @@ std::optional<TimeNs> parseRfc3339(std::string_view s) {
 
   const std::int64_t seconds =
       daysFromCivil(*year, *month, *day) * 86400 + *hour * 3600 + *minute * 60 + *second - offsetSeconds;
-  if (seconds < 0) return std::nullopt;
-  return seconds * 1'000'000'000 + fractionNs;
+  // Nanoseconds since 1970 in 64 bits end in 2262; later times are refused, not wrapped.
+  constexpr std::int64_t kNsPerSecond = 1'000'000'000;
+  if (seconds < 0 || seconds > (INT64_MAX - fractionNs) / kNsPerSecond) return std::nullopt;
+  return seconds * kNsPerSecond + fractionNs;
 }
 
 std::string formatRfc3339(TimeNs unixNs) {

@@ -13,58 +13,25 @@
 #include "url.hpp"
 #include "zlib_compress.hpp"
 
-#include <random>
+#include "tests/support/fuzz_mutator.hpp"
+
 #include <string>
 #include <vector>
 
 using namespace streamswarm::http_timing;
 using http_timing_test::gzip;
+using streamswarm::testsupport::FuzzMutator;
 
 namespace {
 
 // Rounds per parser: enough to reach the error branches of each, fast under ASan.
 constexpr int kRounds = 20000;
 
-class Mutator {
- public:
-  explicit Mutator(std::uint32_t seed) : rng_(seed) {}
-
-  std::string mutate(const std::vector<std::string>& seeds) {
-    std::string s = seeds[pick(seeds.size())];
-    const int edits = 1 + static_cast<int>(pick(4));
-    for (int i = 0; i < edits; ++i) {
-      switch (pick(6)) {
-        case 0:
-          if (!s.empty()) s[pick(s.size())] = static_cast<char>(pick(256));
-          break;
-        case 1: s.insert(s.begin() + static_cast<std::ptrdiff_t>(pick(s.size() + 1)), interesting()); break;
-        case 2:
-          if (!s.empty()) s.erase(pick(s.size()), 1 + pick(4));
-          break;
-        case 3: {  // splice in a piece of another seed
-          const auto& other = seeds[pick(seeds.size())];
-          const auto from = pick(other.size() + 1);
-          s.insert(pick(s.size() + 1), other.substr(from, pick(8)));
-          break;
-        }
-        case 4:
-          if (!s.empty()) s.resize(pick(s.size()));
-          break;
-        default: s += interesting(); break;
-      }
-    }
-    return s;
-  }
-
- private:
-  std::size_t pick(std::size_t n) { return n == 0 ? 0 : std::uniform_int_distribution<std::size_t>(0, n - 1)(rng_); }
-  char interesting() {
-    static constexpr char kChars[] = {'/',  ':',  '[', ']', '@', '?', '#', '.',    '%',    ' ', '\r',
-                                      '\n', '\0', '-', 'x', '0', '9', 'Z', '\x80', '\xff', ',', '\t'};
-    return kChars[pick(sizeof kChars)];
-  }
-  std::mt19937 rng_;
-};
+// Bytes the URL, header and range parsers treat specially.
+FuzzMutator mutator(std::uint32_t seed) {
+  return FuzzMutator(seed, {"/", ":", "[", "]", "@", "?",    "#",    ".", "%", " ", "\r", "\n", std::string(1, '\0'),
+                            "-", "x", "0", "9", "Z", "\x80", "\xff", ",", "\t"});
+}
 
 void requireWellFormed(const Url& u, const std::string& input) {
   BOOST_TEST_REQUIRE(!u.target.empty(), input);
@@ -88,7 +55,7 @@ BOOST_AUTO_TEST_CASE(urls_and_locations) {
                                        "HTTPS://Host.Example:1/p%20q", "/relative/path?x",     "../up/../and/./down",
                                        "//cdn.example/asset.js",       "?only=query",          "http://h:/"};
   const auto base = *parseUrl("https://base.example:8443/dir/page?q=1").value;
-  Mutator m(1);
+  auto m = mutator(1);
   for (int i = 0; i < kRounds; ++i) {
     const auto input = m.mutate(seeds);
     if (const auto u = parseUrl(input); u.value) requireWellFormed(*u.value, input);
@@ -101,7 +68,7 @@ BOOST_AUTO_TEST_CASE(urls_and_locations) {
 
 BOOST_AUTO_TEST_CASE(host_ports_and_names) {
   const std::vector<std::string> seeds{"db.example:5432", "[2001:db8::1]:443", "10.0.0.1:22", "host.example"};
-  Mutator m(2);
+  auto m = mutator(2);
   for (int i = 0; i < kRounds; ++i) {
     const auto input = m.mutate(seeds);
     if (const auto hp = parseHostPort(input); hp.value) {
@@ -114,7 +81,7 @@ BOOST_AUTO_TEST_CASE(host_ports_and_names) {
 
 BOOST_AUTO_TEST_CASE(status_ranges_and_header_lists) {
   const std::vector<std::string> seeds{"200-299", "301", "4xx", "X-Token: abc", "Accept: a/b", "text/plain"};
-  Mutator m(3);
+  auto m = mutator(3);
   for (int i = 0; i < kRounds; ++i) {
     const auto a = m.mutate(seeds);
     const auto b = m.mutate(seeds);
@@ -133,7 +100,7 @@ BOOST_AUTO_TEST_CASE(status_ranges_and_header_lists) {
 
 BOOST_AUTO_TEST_CASE(certificate_times) {
   const std::vector<std::string> seeds{"250131235959Z", "20500101000000Z", "491231235959Z", "20240229120000Z"};
-  Mutator m(4);
+  auto m = mutator(4);
   for (int i = 0; i < kRounds; ++i) {
     const auto input = m.mutate(seeds);
     for (const bool generalized : {false, true})
@@ -146,7 +113,7 @@ BOOST_AUTO_TEST_CASE(compressed_bodies) {
   for (int i = 0; i < 200; ++i) text += "body line " + std::to_string(i) + "\n";
   const std::vector<std::string> seeds{gzip(text), gzip("short"), gzip(std::string(5000, 'z'))};
   constexpr std::uint64_t kLimit = 4096;
-  Mutator m(5);
+  auto m = mutator(5);
   for (int i = 0; i < kRounds / 10; ++i) {
     const auto input = m.mutate(seeds);
     for (const auto encoding : {ContentEncoding::kGzip, ContentEncoding::kDeflate}) {

@@ -3,99 +3,76 @@
 // test definitions, RFC 3339 times, credentials, bearer headers and query strings. Seeds are
 // valid inputs; each round flips, inserts, deletes or splices bytes with a fixed PRNG seed, so a
 // failure reproduces. Runs under ASan+UBSan with the unit label: nothing may crash or throw
-// anything but ApiError, and what parses must be well-formed.
+// anything but ApiError, what parses must be well-formed, and a result batch read into reused
+// records must be the one a fresh read gives.
 #include "server/api/result_batch.hpp"
 #include "server/api/rfc3339.hpp"
 #include "server/api/test_validation.hpp"
 #include "server/auth/credential_format.hpp"
 #include "server/http/api_error.hpp"
+#include "tests/server/api/result_record_text.hpp"
 #include "tests/server/api/sample_agents.hpp"
+#include "tests/support/fuzz_mutator.hpp"
 
 #include <boost/json/parse.hpp>
 #include <boost/test/unit_test.hpp>
 
-#include <random>
+#include <cmath>
+#include <set>
 
 using namespace streamswarm::server;
 using namespace streamswarm::server::testing;
+using streamswarm::testsupport::FuzzMutator;
 
 namespace {
 
 constexpr int kRounds = 20'000;
 
-class Mutator {
- public:
-  explicit Mutator(std::uint32_t seed) : rng_(seed) {}
-
-  std::string mutate(const std::vector<std::string>& seeds) {
-    std::string s = seeds[pick(seeds.size())];
-    const auto edits = 1 + pick(4);
-    for (std::size_t i = 0; i < edits; ++i) {
-      switch (pick(6)) {
-        case 0:
-          if (!s.empty()) s[pick(s.size())] = static_cast<char>(pick(256));
-          break;
-        case 1: s.insert(pick(s.size() + 1), interesting()); break;
-        case 2:
-          if (!s.empty()) s.erase(pick(s.size()), 1 + pick(4));
-          break;
-        case 3: {  // splice in a piece of another seed
-          const auto& other = seeds[pick(seeds.size())];
-          s.insert(pick(s.size() + 1), other.substr(pick(other.size() + 1), pick(12)));
-          break;
-        }
-        case 4:
-          if (!s.empty()) s.resize(pick(s.size()));
-          break;
-        default: s += interesting(); break;
-      }
-    }
-    return s;
-  }
-
- private:
-  std::size_t pick(std::size_t n) { return n == 0 ? 0 : std::uniform_int_distribution<std::size_t>(0, n - 1)(rng_); }
-  std::string interesting() {
-    static const std::vector<std::string> kTokens{"\"",
-                                                  "\\",
-                                                  "{",
-                                                  "}",
-                                                  "[",
-                                                  "]",
-                                                  ",",
-                                                  ":",
-                                                  "-1",
-                                                  "0",
-                                                  "1e308",
-                                                  "18446744073709551616",
-                                                  "null",
-                                                  "%",
-                                                  "%0",
-                                                  "%zz",
-                                                  "T",
-                                                  "Z",
-                                                  "+",
-                                                  ".",
-                                                  "_",
-                                                  " ",
-                                                  "\x00",
-                                                  "\xff",
-                                                  "9999999999999999999",
-                                                  "-0",
-                                                  "nan",
-                                                  "1.5",
-                                                  "true",
-                                                  "60",
-                                                  "24:00",
-                                                  "ssa_",
-                                                  "ag-",
-                                                  "Bearer ",
-                                                  "\r\n"};
-    return kTokens[pick(kTokens.size())];
-  }
-
-  std::mt19937 rng_;
-};
+// Tokens of JSON, RFC 3339 times, credentials and query strings, and numbers at the limits.
+FuzzMutator mutator(std::uint32_t seed) {
+  return FuzzMutator(seed, {"\"",
+                            "\\",
+                            "{",
+                            "}",
+                            "[",
+                            "]",
+                            ",",
+                            ":",
+                            "-1",
+                            "0",
+                            "1e308",
+                            "1e400",
+                            "18446744073709551616",
+                            "9999999999999999999",
+                            "-0",
+                            "nan",
+                            "1.5",
+                            "true",
+                            "null",
+                            "%",
+                            "%0",
+                            "%zz",
+                            "T",
+                            "Z",
+                            "+",
+                            ".",
+                            "_",
+                            " ",
+                            std::string(1, '\0'),
+                            "\xff",
+                            "60",
+                            "24:00",
+                            "ssa_",
+                            "ag-",
+                            "Bearer ",
+                            "\r\n",
+                            "\\u0073",
+                            "\"seq\":",
+                            "\"metrics\":",
+                            "\"results\":",
+                            "\"a\":1,",
+                            "{\"x\":[{}]}"});
+}
 
 // Runs `f`; only ApiError may escape it.
 template <class F>
@@ -117,19 +94,37 @@ BOOST_AUTO_TEST_CASE(result_batches) {
          "document":{"hops":[1,{"x":null}]},"document_schema":2,"error":"timeout"},
          {"seq":9,"plugin":"sysmetrics","timestamp":"2026-11-21T23:41:54Z","metrics":{}}]})",
       R"({"results":[]})",
-      R"({"results":[{"seq":5,"test_id":null,"plugin":"p","timestamp":"2026-01-01T00:00:00+02:00"}]})"};
-  Mutator m(1);
+      R"({"results":[{"seq":5,"test_id":null,"plugin":"p","timestamp":"2026-01-01T00:00:00+02:00"}]})",
+      R"({"results":[{"seq":1,"plugin":"s","timestamp":"2026-01-01T00:00:00Z","metrics":{"cpu.user_percent":1,
+         "mem.available_bytes":2e9}},{"seq":2,"plugin":"s","timestamp":"2026-01-01T00:00:01Z","metrics":{
+         "cpu.user_percent":3,"mem.available_bytes":4,"m\u0065m":5,"cpu.user_percent":6}}]})"};
+  auto m = mutator(1);
+  // Reads reusing the records of the reads before must give what a fresh read gives.
+  ResultBatchReader reader;
   std::size_t parsed = 0;
   for (int i = 0; i < kRounds; ++i) {
     const auto body = m.mutate(seeds);
     ResultBatch batch;
-    if (!acceptedOrApiError([&] { batch = parseResultBatch(body, "ag-1"); })) continue;
+    if (!acceptedOrApiError([&] { batch = parseResultBatch(body, "ag-1"); })) {
+      BOOST_REQUIRE(!acceptedOrApiError([&] { reader.read(body, "ag-1"); }));
+      continue;
+    }
     ++parsed;
+    auto reused = reader.read(body, "ag-1");
+    BOOST_REQUIRE(recordTexts(reused.results) == recordTexts(batch.results));
+    reader.recycle(std::move(reused));
     std::int64_t last = 0;
     for (const auto& r : batch.results) {
       BOOST_REQUIRE(r.seq > last);
       BOOST_REQUIRE(!r.plugin.empty());
       BOOST_REQUIRE(r.timestamp >= 0);
+      BOOST_REQUIRE(r.metrics.size() <= kMaxMetricsPerResult);
+      std::set<std::string> names;
+      for (const auto& [name, value] : r.metrics) {
+        BOOST_REQUIRE(names.insert(name).second);
+        BOOST_REQUIRE(!std::isnan(value));
+      }
+      if (r.documentJson) BOOST_REQUIRE(boost::json::parse(*r.documentJson).is_object());
       last = r.seq;
     }
   }
@@ -143,7 +138,7 @@ BOOST_AUTO_TEST_CASE(test_definitions) {
          "timeout":"250ms","mode":"udp"},"agents":["ag-000000000001"],"labels":["dc1"],"start":"2026-11-21T23:41:53Z",
          "duration_s":60,"interval_s":10,"recurring_every_s":3600})",
       R"({"plugin":"sysmetrics","options":{"scope":"all"},"labels":["dc1"],"interval_s":1.5})"};
-  Mutator m(2);
+  auto m = mutator(2);
   std::size_t accepted = 0;
   for (int i = 0; i < kRounds; ++i) {
     const auto text = m.mutate(seeds);
@@ -168,7 +163,7 @@ BOOST_AUTO_TEST_CASE(times_credentials_and_headers) {
                                              "ssa_ag-0123456789ab_" + secret, "Bearer ssa_ag-0123456789ab_" + secret};
   const std::vector<std::string> queries{"since=17&wait=30", "test=t-1&metric=rtt%2Eavg&from=2026-01-01T00%3A00Z",
                                          "a=b+c&&=&x"};
-  Mutator m(3);
+  auto m = mutator(3);
   for (int i = 0; i < kRounds; ++i) {
     if (const auto t = parseRfc3339(m.mutate(times))) {
       // Microseconds survive formatting and parsing back.

@@ -35,6 +35,14 @@ BOOST_AUTO_TEST_CASE(calendar_edges) {
   BOOST_TEST(parseRfc3339("2026-12-31T23:59:60Z").value() == parseRfc3339("2027-01-01T00:00:00Z").value());
 }
 
+BOOST_AUTO_TEST_CASE(times_past_what_nanoseconds_hold_are_refused) {
+  BOOST_TEST(parseRfc3339("2262-04-11T23:47:16.854775807Z").value() == INT64_MAX);
+  BOOST_TEST(!parseRfc3339("2262-04-11T23:47:16.854775808Z").has_value());
+  BOOST_TEST(!parseRfc3339("2262-04-11T23:47:17Z").has_value());
+  BOOST_TEST(!parseRfc3339("2262-04-11T23:47:16.854775807-00:01").has_value());
+  BOOST_TEST(!parseRfc3339("9999-12-31T23:59:59.999999999Z").has_value());
+}
+
 BOOST_AUTO_TEST_CASE(malformed_times_are_refused) {
   for (const auto* bad : {"",
                           "2026-11-21",
