@@ -309,3 +309,29 @@ run_every = 3s
   BOOST_TEST(count(agent.err(), "restarting in 1s") == 1u, agent.err());
   BOOST_TEST(count(agent.err(), "restarting in 2s") == 1u, agent.err());
 }
+
+BOOST_FIXTURE_TEST_CASE(without_its_server_mode_module_an_agent_with_a_server_stops_naming_the_file, Agent) {
+  // An agent binary with no ../lib/streamswarm beside it: fine without [server], an error with it.
+  std::filesystem::create_directories(dir / "bin");
+  const auto agent = dir / "bin" / "streamswarm-agent";
+  std::filesystem::copy_file(ts::buildDir() / "bin" / "streamswarm-agent", agent);
+  std::filesystem::copy_file(ts::buildDir() / "bin" / "streamswarm-plugin-host",
+                             dir / "bin" / "streamswarm-plugin-host");
+  auto argv = args("[plugin.probe_a]\n", true);
+  argv[0] = agent.string();
+  auto r = ts::run(argv, std::chrono::seconds(60));
+  BOOST_TEST(r.status == 0, r.err);
+  BOOST_TEST(results(r.out, "probe_a").size() == 1u);
+
+  ts::writeFile(dir / "agent.conf",
+                "[agent]\nname = test\n[server]\nurl = http://127.0.0.1:9/\nenrollment_token = t\n"
+                "state_dir = " +
+                    (dir / "state").string() + "\n[plugin.probe_a]\n");
+  argv.pop_back();  // not --once: with it the server is not used
+  r = ts::run(argv, std::chrono::seconds(60));
+  BOOST_TEST(r.status == 2, r.err);
+  const auto module = (dir / "lib" / "streamswarm" / "libstreamswarm_server_mode.so").string();
+  BOOST_TEST(
+      r.err.find("cannot load " + module + ", which an agent with a [server] section needs") != std::string::npos,
+      r.err);
+}
