@@ -1,7 +1,9 @@
-// bench_agent_footprint: the agent's steady-state memory and CPU with every built plugin loaded and
+// bench_agent_footprint: the agent's steady-state memory and CPU with every built plugin enabled and
 // sysmetrics sampling every second, against Debian's python3 + psutil doing the same sampling,
-// measured in the same run, one after the other. Prints the ratios and PASS/FAIL against the
-// targets (PSS sum < 10 MiB, CPU < 1 % of one core); exits non-zero on FAIL only with --check.
+// measured in the same run, one after the other. The agent runs twice: with the other plugins
+// every 60 s (idle: a host that may stop between runs does), and with them every 10 s (busy: every
+// host is up and working). Prints the ratios and PASS/FAIL of each against the targets (PSS sum
+// < 10 MiB, CPU < 1 % of one core); exits non-zero on FAIL only with --check.
 #include "bench/bench_error.hpp"
 #include "bench/child_process.hpp"
 #include "bench/output_counter.hpp"
@@ -42,7 +44,18 @@ constexpr double kCpuTargetPercent = 1.0;
 constexpr double kMinSampleShare = 0.8;
 constexpr int kMaxExclusions = 16;  // plugins dropped for required options before giving up
 constexpr const char* kSamplingEvery = "1s";
-constexpr const char* kIdleEvery = "60s";
+
+// How often the plugins other than the sampling one run, in each agent scenario.
+struct Scenario {
+  const char* name;
+  const char* othersEvery;
+  const char* what;
+};
+constexpr Scenario kScenarios[] = {
+    {"idle", "60s", "the other plugins idle between runs 60 s apart"},
+    {"busy", "10s", "every plugin working: the others run every 10 s, so every host stays up"},
+};
+constexpr std::size_t kScenarioCount = std::size(kScenarios);
 constexpr const char* kPythonSamplesKey = "samples";
 constexpr int kPythonNoPsutil = 3;    // psutil_sampler.py's exit code
 constexpr int kAgentExitStartup = 2;  // streamswarm-agent's exit code for a configuration error
@@ -73,7 +86,7 @@ struct Results {
   bool representative = true;      // the sampler is the target's sampling plugin
   std::vector<std::string> excluded;
   std::vector<Measurement> pythonRuns;
-  std::vector<Measurement> agentRuns;
+  std::vector<Measurement> agentRuns[kScenarioCount];  // by kScenarios index
 };
 
 double toMib(std::uint64_t kib) {
@@ -116,7 +129,7 @@ std::string psutilVersion(const Options& o, const fs::path& scratch) {
 }
 
 std::string writeAgentConfig(const fs::path& file, const std::vector<PluginRow>& plugins, const std::string& sampler,
-                             const Options& o) {
+                             const Scenario& scenario, const Options& o) {
   std::ofstream out(file);
   out << "[agent]\nname = bench\nlog_level = warning\n";
   for (const auto& p : plugins) {
@@ -128,7 +141,7 @@ std::string writeAgentConfig(const fs::path& file, const std::vector<PluginRow>&
                          [&](const std::string& line) { return line.rfind(key + " =", 0) == 0; });
     };
     out << "\n[plugin." << p.name << "]\n";
-    if (!given("run_every")) out << "run_every = " << (sampling ? kSamplingEvery : kIdleEvery) << "\n";
+    if (!given("run_every")) out << "run_every = " << (sampling ? kSamplingEvery : scenario.othersEvery) << "\n";
     if (sampling && !given("run_timeout")) out << "run_timeout = " << kSamplingEvery << "\n";
     if (set != o.settings.end())
       for (const auto& line : set->second) out << line << "\n";
@@ -190,6 +203,10 @@ std::string cpuText(double percent, double windowSeconds) {
   return buffer;
 }
 
+std::string agentName(const Scenario& scenario) {
+  return std::string("agent, ") + scenario.name;
+}
+
 void printSummaryRow(const std::string& name, const std::vector<Measurement>& ms) {
   const auto samples = median(ms, [](const Measurement& m) { return static_cast<double>(m.samples); });
   const auto window = median(ms, [](const Measurement& m) { return m.windowSeconds; });
@@ -203,16 +220,47 @@ void printSummaryRow(const std::string& name, const std::vector<Measurement>& ms
 }
 
 void printProcesses(const std::string& name, const Measurement& m) {
-  std::printf("\n%s, per process (last round; memory at the end of the window):\n", name.c_str());
-  std::printf("  %-8s %-52s %9s %10s %10s %10s %10s\n", "PID", "PROCESS", "CPU %core", "PSS MiB", "USS MiB", "RSS MiB",
-              "RSS peak");
-  for (const auto& p : m.perProcess)
-    std::printf("  %-8d %-52s %9.2f %10.2f %10.2f %10.2f %10.2f\n", static_cast<int>(p.pid), p.label.c_str(),
-                p.cpuPercent, toMib(p.last.pssKib), toMib(p.last.ussKib), toMib(p.last.rssKib), toMib(p.peak.rssKib));
+  std::printf(
+      "\n%s, per process (last round; memory when last seen, which is the end of the window for a\n"
+      "process seen in every sample):\n",
+      name.c_str());
+  std::printf("  %-8s %-52s %7s %9s %10s %10s %10s %10s\n", "PID", "PROCESS", "SEEN", "CPU %core", "PSS MiB", "USS MiB",
+              "RSS MiB", "RSS peak");
+  for (const auto& p : m.perProcess) {
+    const auto seen = std::to_string(p.seen) + "/" + std::to_string(m.memorySamples);
+    std::printf("  %-8d %-52s %7s %9.2f %10.2f %10.2f %10.2f %10.2f\n", static_cast<int>(p.pid), p.label.c_str(),
+                seen.c_str(), p.cpuPercent, toMib(p.last.pssKib), toMib(p.last.ussKib), toMib(p.last.rssKib),
+                toMib(p.peak.rssKib));
+  }
+}
+
+// Which plugin hosts the memory samples saw, over every round: a host that stops while idle
+// costs nothing while it is stopped, and the reader should know which ones did.
+void printHosts(const std::string& name, const std::vector<PluginRow>& plugins, const std::vector<Measurement>& ms) {
+  std::printf("%s: plugin hosts in the memory samples of the window:", name.c_str());
+  for (const auto& plugin : plugins) {
+    const auto file = fs::path(plugin.file).filename().string();
+    std::size_t seen = 0, samples = 0, processes = 0;
+    for (const auto& m : ms) {
+      samples += m.memorySamples;
+      for (const auto& p : m.perProcess)
+        if (p.label.size() >= file.size() && p.label.compare(p.label.size() - file.size(), file.size(), file) == 0) {
+          seen += p.seen;
+          ++processes;
+        }
+    }
+    std::printf("\n  %-14s %s", plugin.name.c_str(),
+                seen == 0         ? "in none (not running: stopped while idle)"
+                : seen == samples ? "in every one"
+                                  : ("in " + std::to_string(seen) + " of " + std::to_string(samples)).c_str());
+    if (processes > ms.size()) std::printf(" (%zu processes: started again)", processes);
+  }
+  std::printf("\n");
 }
 
 // Loud notes for a subject whose output shows it did not do the work being compared; false then.
-bool checkSampling(const std::string& name, const Measurement& m, int round) {
+// Error results of the other plugins are measurements too (a refused connection): noted only.
+bool checkSampling(const std::string& name, const std::string& sampleKey, const Measurement& m, int round) {
   bool ok = true;
   const double expected = m.windowSeconds;  // one sample a second
   if (static_cast<double>(m.samples) < kMinSampleShare * expected) {
@@ -222,12 +270,20 @@ bool checkSampling(const std::string& name, const Measurement& m, int round) {
         round, name.c_str(), m.samples, m.windowSeconds, expected);
     ok = false;
   }
-  for (const auto& [key, n] : m.lines)
-    if (key.size() > 7 && key.compare(key.size() - 7, 7, " errors") == 0) {
+  for (const auto& [key, n] : m.lines) {
+    if (key.size() <= 7 || key.compare(key.size() - 7, 7, " errors") != 0) continue;
+    const auto plugin = key.substr(0, key.size() - 7);
+    if (plugin == sampleKey) {
       std::printf("!!! round %d: %s: %ld failed runs of %s in the window !!!\n", round, name.c_str(), n,
-                  key.substr(0, key.size() - 7).c_str());
+                  plugin.c_str());
       ok = false;
+    } else {
+      std::printf(
+          "note: round %d: %s: %ld results of %s with an error in the window (measured failures, such as\n"
+          "      a refused connection, are results too)\n",
+          round, name.c_str(), n, plugin.c_str());
     }
+  }
   if (!ok && !m.stderrTail.empty()) std::printf("  its last diagnostics:\n%s", m.stderrTail.c_str());
   return ok;
 }
@@ -245,7 +301,7 @@ Options parseOptions(int argc, char** argv, bool& helpOnly) {
       "streamswarm-agent to measure (default: ../bin/streamswarm-agent beside this)")(
       "plugin-dir", po::value<std::string>(), "plugin directory (default: the agent's own)")(
       "sample-plugin", po::value(&o.samplePlugin)->default_value("sysmetrics"),
-      "the plugin run every second; the others run every 60 s")(
+      "the plugin run every second; the others run every 60 s (idle run) and every 10 s (busy run)")(
       "set", po::value<std::vector<std::string>>()->composing(),
       "PLUGIN.KEY=VALUE: add a key to a plugin's section (repeatable), e.g. a required option or run_timeout")(
       "python", po::value<std::string>()->default_value("/usr/bin/python3"), "python with psutil for the baseline")(
@@ -301,11 +357,16 @@ struct ScratchDir {
 int printReport(const Options& o, const Results& results) {
   const auto& [plugins, sampler, representative, excluded, pythonRuns, agentRuns] = results;
   const std::string pythonName = "python3+psutil";
-  std::printf("\nplugins: ");
-  for (std::size_t i = 0; i < plugins.size(); ++i)
-    std::printf("%s%s every %s", i ? ", " : "", plugins[i].name.c_str(),
-                plugins[i].name == sampler ? kSamplingEvery : kIdleEvery);
-  std::printf("\n");
+  std::printf("\nplugins: %s every %s; the others (", sampler.c_str(), kSamplingEvery);
+  bool first = true;
+  for (const auto& p : plugins)
+    if (p.name != sampler) {
+      std::printf("%s%s", first ? "" : ", ", p.name.c_str());
+      first = false;
+    }
+  std::printf(") every %s in the idle run, every %s in the busy run\n", kScenarios[0].othersEvery,
+              kScenarios[1].othersEvery);
+  for (const auto& scenario : kScenarios) std::printf("  %-6s %s\n", scenario.name, scenario.what);
   for (const auto& [name, lines] : o.settings)
     for (const auto& line : lines) std::printf("set:      [plugin.%s] %s\n", name.c_str(), line.c_str());
   for (const auto& name : excluded)
@@ -316,56 +377,70 @@ int printReport(const Options& o, const Results& results) {
               "PSS peak", "PSS last", "USS last", "RSS peak", "RSS last", "PROCS");
   std::printf("%-22s %14s %9s %10s %10s %10s %10s %10s %6s\n", "", "", "", "MiB", "MiB", "MiB", "MiB", "MiB", "");
   printSummaryRow(pythonName, pythonRuns);
-  printSummaryRow("streamswarm-agent", agentRuns);
+  for (std::size_t s = 0; s < kScenarioCount; ++s) printSummaryRow(agentName(kScenarios[s]), agentRuns[s]);
   printProcesses(pythonName, pythonRuns.back());
-  printProcesses("streamswarm-agent", agentRuns.back());
+  for (std::size_t s = 0; s < kScenarioCount; ++s) printProcesses(agentName(kScenarios[s]), agentRuns[s].back());
+  std::printf("\n");
+  for (std::size_t s = 0; s < kScenarioCount; ++s) printHosts(agentName(kScenarios[s]), plugins, agentRuns[s]);
   std::printf(
       "\nRSS sums count shared pages (libc, libstdc++, Boost) once per process; PSS splits them between the processes\n"
       "mapping them, so the PSS sum is the honest total and the one the target is judged on (its peak over the\n"
       "window). PSS also shrinks when unrelated programs map the same libraries; USS (pages no other process maps)\n"
       "does not, and is the floor. CPU is utime+stime of the process and its descendants (and children they\n"
-      "reaped) over the window, in %% of one core; the clock tick is %ld ms, so each process's figure is +-1 tick.\n",
+      "reaped) over the window, in %% of one core; the clock tick is %ld ms, so each process's figure is +-1 tick.\n"
+      "A plugin host started and stopped between two memory samples is in no sample; its CPU still counts.\n",
       1000 / ::sysconf(_SC_CLK_TCK));
 
-  bool pythonSampled = true, agentSampled = true;
+  bool pythonSampled = true;
+  bool agentSampled[kScenarioCount];
+  std::fill(std::begin(agentSampled), std::end(agentSampled), true);
   for (int r = 0; r < o.rounds; ++r) {
-    pythonSampled = checkSampling(pythonName, pythonRuns[static_cast<std::size_t>(r)], r + 1) && pythonSampled;
-    agentSampled =
-        checkSampling("streamswarm-agent (" + sampler + ")", agentRuns[static_cast<std::size_t>(r)], r + 1) &&
-        agentSampled;
+    const auto round = static_cast<std::size_t>(r);
+    pythonSampled = checkSampling(pythonName, kPythonSamplesKey, pythonRuns[round], r + 1) && pythonSampled;
+    for (std::size_t s = 0; s < kScenarioCount; ++s)
+      agentSampled[s] =
+          checkSampling(agentName(kScenarios[s]) + " (" + sampler + ")", sampler, agentRuns[s][round], r + 1) &&
+          agentSampled[s];
   }
 
   const auto pss = [](const Measurement& m) { return toMib(m.peakTotal.pssKib); };
   const auto cpu = [](const Measurement& m) { return m.cpuPercent; };
-  const double agentPss = median(agentRuns, pss), agentCpu = median(agentRuns, cpu);
-  const double agentWindow = median(agentRuns, [](const Measurement& m) { return m.windowSeconds; });
-  // An agent below one tick gets an upper bound, not a ratio of 0.
-  const auto cpuRatio = agentCpu > 0 ? ratio(agentCpu, median(pythonRuns, cpu))
-                                     : "<" + ratio(cpuResolution(agentWindow), median(pythonRuns, cpu));
-  std::printf("\nratio agent / python3+psutil (below 1: the agent is cheaper): PSS %s, CPU %s%s\n",
-              ratio(agentPss, median(pythonRuns, pss)).c_str(), cpuRatio.c_str(),
-              agentSampled && pythonSampled ? "" : " [not comparable: see the !!! notes]");
+  bool allOk = true;
+  for (std::size_t s = 0; s < kScenarioCount; ++s) {
+    const auto& runs = agentRuns[s];
+    const auto name = agentName(kScenarios[s]);
+    const double agentPss = median(runs, pss), agentCpu = median(runs, cpu);
+    const double agentWindow = median(runs, [](const Measurement& m) { return m.windowSeconds; });
+    // An agent below one tick gets an upper bound, not a ratio of 0.
+    const auto cpuRatio = agentCpu > 0 ? ratio(agentCpu, median(pythonRuns, cpu))
+                                       : "<" + ratio(cpuResolution(agentWindow), median(pythonRuns, cpu));
+    std::printf("\n%s: ratio to python3+psutil (below 1: the agent is cheaper): PSS %s, CPU %s%s\n", name.c_str(),
+                ratio(agentPss, median(pythonRuns, pss)).c_str(), cpuRatio.c_str(),
+                agentSampled[s] && pythonSampled ? "" : " [not comparable: see the !!! notes]");
 
-  const bool pssOk = agentPss < kPssTargetMib, cpuOk = agentCpu < kCpuTargetPercent;
-  // A figure from an agent that did not sample, or sampled with a stand-in, proves nothing.
-  const bool judgeable = representative && agentSampled;
-  const auto why = !representative ? "no " + o.samplePlugin + " plugin"
-                   : !agentSampled ? std::string("the agent was not sampling")
-                                   : std::string();
-  const auto verdict = [&](bool ok) {
-    if (judgeable) return std::string(ok ? "PASS" : "FAIL");
-    return std::string("NOT JUDGED, ") + why + " (would " + (ok ? "pass" : "fail") + ")";
-  };
-  std::printf("target PSS sum < %.0f MiB:      %s: %.2f MiB\n", kPssTargetMib, verdict(pssOk).c_str(), agentPss);
-  std::printf("target CPU < %.0f %% of one core: %s: %s %%\n", kCpuTargetPercent, verdict(cpuOk).c_str(),
-              cpuText(agentCpu, agentWindow).c_str());
+    const bool pssOk = agentPss < kPssTargetMib, cpuOk = agentCpu < kCpuTargetPercent;
+    // A figure from an agent that did not sample, or sampled with a stand-in, proves nothing.
+    const bool judgeable = representative && agentSampled[s];
+    const auto why = !representative    ? "no " + o.samplePlugin + " plugin"
+                     : !agentSampled[s] ? std::string("the agent was not sampling")
+                                        : std::string();
+    const auto verdict = [&](bool ok) {
+      if (judgeable) return std::string(ok ? "PASS" : "FAIL");
+      return std::string("NOT JUDGED, ") + why + " (would " + (ok ? "pass" : "fail") + ")";
+    };
+    std::printf("%s: target PSS sum < %.0f MiB:      %s: %.2f MiB\n", name.c_str(), kPssTargetMib,
+                verdict(pssOk).c_str(), agentPss);
+    std::printf("%s: target CPU < %.0f %% of one core: %s: %s %%\n", name.c_str(), kCpuTargetPercent,
+                verdict(cpuOk).c_str(), cpuText(agentCpu, agentWindow).c_str());
+    allOk = allOk && judgeable && pssOk && cpuOk;
+  }
   if (!excluded.empty())
     std::printf(
         "NOTE: these figures leave out %zu of the built plugins (excluded above); each plugin loaded adds a "
         "plugin host process, so the footprint with all of them is larger.\n",
         excluded.size());
   if (!o.check) return 0;
-  return judgeable && pssOk && cpuOk ? 0 : kExitFail;
+  return allOk ? 0 : kExitFail;
 }
 
 int run(const Options& o) {
@@ -403,16 +478,16 @@ int run(const Options& o) {
   auto& agentRuns = results.agentRuns;
   auto& excluded = results.excluded;
 
-  auto agentSubject = [&] {
-    const auto config = writeAgentConfig(scratch.path / "agent.ini", plugins, sampler, o);
+  auto agentSubject = [&](const Scenario& scenario) {
+    const auto config = writeAgentConfig(scratch.path / "agent.ini", plugins, sampler, scenario, o);
     std::vector<std::string> argv{o.agent.string(), "--config", config};
     if (o.pluginDir) argv.insert(argv.end(), {"--plugin-dir", o.pluginDir->string()});
     return Subject("streamswarm-agent", argv, classifyResult, sampler);
   };
-  auto measureAgent = [&] {
+  auto measureAgent = [&](const Scenario& scenario) {
     for (int attempt = 0;; ++attempt) {
       try {
-        return agentSubject().measure(warmup, window, scratch.path);
+        return agentSubject(scenario).measure(warmup, window, scratch.path);
       } catch (const SubjectEnded& e) {
         // A plugin that needs options the bench cannot guess stops the agent at start-up (exit 2).
         const auto named = pluginNamedIn(e.stderrText());
@@ -449,24 +524,30 @@ int run(const Options& o) {
   std::printf("baseline: %s %s (psutil %s)\n", o.python.c_str(), o.script.c_str(), psutil.c_str());
   std::fflush(stdout);
 
+  constexpr std::size_t kSubjects = 1 + kScenarioCount;  // python, then the agent's scenarios
   for (int round = 1; round <= o.rounds; ++round) {
-    // Alternating the order spreads slow drifts of a shared machine over both subjects.
-    const bool pythonFirst = round % 2 == 1;
+    // Alternating the order spreads slow drifts of a shared machine over the subjects.
+    const bool forward = round % 2 == 1;
     std::printf("round %d/%d: ", round, o.rounds);
-    for (int i = 0; i < 2; ++i) {
-      const bool doPython = (i == 0) == pythonFirst;
-      std::printf("%s%s...", i ? ", " : "", doPython ? python.name().c_str() : "streamswarm-agent");
+    for (std::size_t i = 0; i < kSubjects; ++i) {
+      const auto subject = forward ? i : kSubjects - 1 - i;
+      std::printf("%s%s...", i ? ", " : "",
+                  subject == 0 ? python.name().c_str() : agentName(kScenarios[subject - 1]).c_str());
       std::fflush(stdout);
-      if (doPython)
+      if (subject == 0)
         pythonRuns.push_back(measurePython());
       else
-        agentRuns.push_back(measureAgent());
+        agentRuns[subject - 1].push_back(measureAgent(kScenarios[subject - 1]));
     }
     std::printf(" done\n");
-    if (o.rounds > 1)
-      std::printf("  python3+psutil CPU %.2f %% PSS peak %.2f MiB; agent CPU %.2f %% PSS peak %.2f MiB\n",
-                  pythonRuns.back().cpuPercent, toMib(pythonRuns.back().peakTotal.pssKib), agentRuns.back().cpuPercent,
-                  toMib(agentRuns.back().peakTotal.pssKib));
+    if (o.rounds > 1) {
+      std::printf("  python3+psutil CPU %.2f %% PSS peak %.2f MiB", pythonRuns.back().cpuPercent,
+                  toMib(pythonRuns.back().peakTotal.pssKib));
+      for (std::size_t s = 0; s < kScenarioCount; ++s)
+        std::printf("; %s CPU %.2f %% PSS peak %.2f MiB", agentName(kScenarios[s]).c_str(),
+                    agentRuns[s].back().cpuPercent, toMib(agentRuns[s].back().peakTotal.pssKib));
+      std::printf("\n");
+    }
   }
   return printReport(o, results);
 }

@@ -49,7 +49,7 @@ Measurement Subject::measure(std::chrono::seconds warmup, std::chrono::seconds w
   }
 
   std::map<pid_t, ProcessFigures> figures;
-  std::map<pid_t, std::uint64_t> startTicks;
+  std::map<pid_t, std::uint64_t> startTicks, lastTicks;
   Measurement m;
   const auto linesBefore = counter.counts();
   const auto t0 = Clock::now();
@@ -68,8 +68,11 @@ Measurement Subject::measure(std::chrono::seconds warmup, std::chrono::seconds w
       f.peak.rssKib = std::max(f.peak.rssKib, p.memory.rssKib);
       f.peak.pssKib = std::max(f.peak.pssKib, p.memory.pssKib);
       f.peak.ussKib = std::max(f.peak.ussKib, p.memory.ussKib);
+      ++f.seen;
       if (first) startTicks[p.pid] = p.stat.totalTicks();
+      lastTicks[p.pid] = p.stat.totalTicks();
     }
+    ++m.memorySamples;
     m.peakTotal.rssKib = std::max(m.peakTotal.rssKib, total.rssKib);
     m.peakTotal.pssKib = std::max(m.peakTotal.pssKib, total.pssKib);
     m.peakTotal.ussKib = std::max(m.peakTotal.ussKib, total.ussKib);
@@ -94,13 +97,16 @@ Measurement Subject::measure(std::chrono::seconds warmup, std::chrono::seconds w
   const auto ticks = ticks1 > ticks0 ? ticks1 - ticks0 : 0;
   m.cpuPercent = 100.0 * static_cast<double>(ticks) / tick / m.windowSeconds;
   m.processes = lastTree.size();
-  for (const auto& p : lastTree) {
-    auto f = figures.at(p.pid);
-    const auto start = startTicks.count(p.pid) ? startTicks.at(p.pid) : 0;  // started within the window
-    const auto own = p.stat.totalTicks() > start ? p.stat.totalTicks() - start : 0;
-    f.cpuPercent = 100.0 * static_cast<double>(own) / tick / m.windowSeconds;
+  for (const auto& p : lastTree) figures.at(p.pid).atEnd = true;
+  // A process that ended within the window is listed too, with what it had used when last seen.
+  for (auto& [pid, f] : figures) {
+    const auto start = startTicks.count(pid) ? startTicks.at(pid) : 0;  // started within the window
+    const auto end = lastTicks.at(pid);
+    f.cpuPercent = 100.0 * static_cast<double>(end > start ? end - start : 0) / tick / m.windowSeconds;
     m.perProcess.push_back(f);
   }
+  std::stable_partition(m.perProcess.begin(), m.perProcess.end(),
+                        [&](const ProcessFigures& f) { return f.pid == child.pid(); });  // the subject first
   m.lines = OutputCounter::difference(linesAfter, linesBefore);
   m.samples = m.lines.count(sampleKey_) ? m.lines.at(sampleKey_) : 0;
 

@@ -18,13 +18,15 @@ namespace streamswarm::bench {
 // Memory is read this often during the window; CPU is a difference over the whole window.
 inline constexpr auto kMemoryPeriod = std::chrono::seconds(1);
 
-// What one process cost over the window.
+// What one process cost over the window, while it was there.
 struct ProcessFigures {
   pid_t pid = 0;
   std::string label;
   double cpuPercent = 0;
-  ProcMemory last;
+  ProcMemory last;  // at the last sample that saw it
   ProcMemory peak;
+  std::size_t seen = 0;  // memory samples that saw it
+  bool atEnd = false;    // still there at the end of the window
 };
 
 struct Measurement {
@@ -32,11 +34,12 @@ struct Measurement {
   double cpuPercent = 0;  // of one core, whole tree
   ProcMemory peakTotal;   // peak of the per-sample sums, Rss, Pss and Uss each
   ProcMemory lastTotal;
-  std::size_t processes = 0;
-  std::vector<ProcessFigures> perProcess;
-  OutputCounter::Counts lines;  // produced within the window
-  long samples = 0;             // lines under the subject's sample key
-  std::string stderrTail;       // the last diagnostics, to explain a subject that did not sample
+  std::size_t processes = 0;               // at the end of the window
+  std::size_t memorySamples = 0;           // one a kMemoryPeriod, and one at the start
+  std::vector<ProcessFigures> perProcess;  // every process seen in the window, by pid
+  OutputCounter::Counts lines;             // produced within the window
+  long samples = 0;                        // lines under the subject's sample key
+  std::string stderrTail;                  // the last diagnostics, to explain a subject that did not sample
 };
 
 // The program under test ended before the window did.

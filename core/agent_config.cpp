@@ -19,6 +19,8 @@ namespace po = boost::program_options;
 namespace {
 
 constexpr std::int64_t kMinRunEveryNs = 100'000'000;  // 100 ms: below that a probe is a load test
+// Stopping a host for less than a second saves nothing that starting it again does not cost.
+constexpr std::int64_t kMinIdleHostStopNs = 1'000'000'000;
 
 std::string where(const AgentConfig& c, const std::string& section, const std::string& key) {
   return c.file.string() + ": [" + section + "] key '" + key + "': ";
@@ -51,8 +53,18 @@ void applyAgentKey(AgentConfig& c, const std::string& key, const std::string& va
     c.logLevel = level;
   } else if (key == "labels") {
     c.labels = values::splitList(value);
+  } else if (key == "idle_host_stop") {
+    const auto text = std::string(values::trim(value));
+    const auto ns = values::parseDurationNs(text);
+    if (text == "off")
+      c.idleHostStop.reset();
+    else if (ns && *ns >= kMinIdleHostStopNs)
+      c.idleHostStop = std::chrono::nanoseconds(*ns);
+    else
+      throw Error(where(c, "agent", key) + "'" + text +
+                  "' is neither off nor a duration of at least 1s (e.g. 30s, 5m)");
   } else {
-    throw Error(where(c, "agent", key) + "unknown key (known: name, plugin_dir, log_level, labels)");
+    throw Error(where(c, "agent", key) + "unknown key (known: name, plugin_dir, log_level, labels, idle_host_stop)");
   }
 }
 

@@ -51,6 +51,9 @@ struct AgentConfig {
   std::optional<std::filesystem::path> pluginDir;
   std::string logLevel = "info";
   std::vector<std::string> labels;
+  // idle_host_stop: the host of a plugin with independent runs stops while no run of it is due
+  // within this time, and starts again for the next one; none ("off") keeps every host running.
+  std::optional<std::chrono::nanoseconds> idleHostStop = std::chrono::seconds(30);
   std::vector<PluginSection> plugins;
   std::optional<ServerConfig> server;
 };

@@ -5,8 +5,7 @@
 #include "core/log.hpp"
 #include "core/plugin_discovery.hpp"
 #include "core/probe_runner.hpp"
-#include "core/result_spool.hpp"
-#include "core/server_link.hpp"
+#include "core/server_mode.hpp"
 #include "core/test_runner.hpp"
 
 #include <streamswarm/abi.h>
@@ -99,57 +98,41 @@ int main(int argc, char** argv) {
 
     // A result line to a closed pipe must not kill the agent; the write fails instead.
     std::signal(SIGPIPE, SIG_IGN);
+    // Declared before the io_context so that it goes after it: handlers still queued there may
+    // hold objects of the server mode module, whose code must stay loaded until they are gone.
+    std::shared_ptr<core::ServerMode> server;
     boost::asio::io_context io;
     const bool once = vm.count("once") > 0;
     int exitCode = 0;
 
-    // With a server, every result goes to the durable spool before anything else; the link
-    // delivers it from there. Without one (or with --once), results go to stdout only.
-    const bool serverMode = config->server && !once;
-    const bool printSpooled = vm.count("print-results") > 0;
-    std::unique_ptr<core::ResultSpool> spool;
-    std::shared_ptr<core::ServerLink> link;
+    // With a server (and not --once), every result goes to the server mode's durable spool and is
+    // delivered from there; it also runs the tests the server assigns. Otherwise results go to stdout.
     std::unique_ptr<core::TestRunner> tests;
-    if (serverMode) {
-      try {
-        core::ensureStateDir(config->server->stateDir);
-      } catch (const core::Error& e) {
-        throw core::Error(config->file.string() + ": [server] key 'state_dir': " + e.what());
-      }
-      spool = std::make_unique<core::ResultSpool>(config->server->spoolFile(), config->server->spoolMaxBytes);
-    }
     auto sink = [&](core::ProbeResult r) {
-      if (!spool) {
+      if (server)
+        server->deliver(r);
+      else
         printResult(r);
-        return;
-      }
-      const auto payload = core::spoolPayload(r);
-      std::int64_t seq = 0;
-      try {
-        seq = spool->append(payload);
-      } catch (const std::exception& e) {
-        core::logLine(core::LogLevel::kError, std::string("result lost: ") + e.what());
-        return;
-      }
-      if (printSpooled && seq != 0) printLine(core::withSeq(seq, payload));
-      if (link) link->resultsAppended();
     };
     core::ProbeRunner runner(io, *config, pluginDir, core::executableDir() / "streamswarm-plugin-host", sink);
     auto finish = [&] {
       if (tests) tests->stop();
-      if (link) link->stop();
+      if (server) server->stop();
       runner.stop([&] { io.stop(); });
     };
-    if (serverMode) {
+    if (config->server && !once) {
       tests = std::make_unique<core::TestRunner>(
           io, [&](const std::string& plugin) { return runner.supervisorFor(plugin); }, sink);
-      link = std::make_shared<core::ServerLink>(
-          io, *config, *spool, STREAMSWARM_VERSION, [&](const std::vector<core::ServerTest>& t) { tests->apply(t); },
-          [&](const std::string& message) {
-            std::fprintf(stderr, "streamswarm-agent: error: %s\n", message.c_str());
-            exitCode = kExitStartup;
-            finish();
-          });
+      std::function<void(const std::string&)> printSpooled;
+      if (vm.count("print-results")) printSpooled = printLine;
+      server = core::loadServerMode(core::defaultServerModeModule(),
+                                    {io, *config, STREAMSWARM_VERSION, printSpooled,
+                                     [&](const std::vector<core::ServerTest>& t) { tests->apply(t); },
+                                     [&](const std::string& message) {
+                                       std::fprintf(stderr, "streamswarm-agent: error: %s\n", message.c_str());
+                                       exitCode = kExitStartup;
+                                       finish();
+                                     }});
     }
     boost::asio::signal_set signals(io, SIGINT, SIGTERM);
     signals.async_wait([&](boost::system::error_code ec, int signal) {
@@ -160,14 +143,10 @@ int main(int argc, char** argv) {
     });
     runner.start([&] {
       if (!once) {
-        core::logLine(
-            core::LogLevel::kInfo,
-            "agent '" + config->name + "' running; plugins from " + pluginDir.string() +
-                (spool ? "; results to " + config->server->url.describe() + " through " + spool->file().string() +
-                             " (" + std::to_string(spool->pendingCount()) + " pending)"
-                       : std::string()));
+        core::logLine(core::LogLevel::kInfo, "agent '" + config->name + "' running; plugins from " +
+                                                 pluginDir.string() + (server ? "; " + server->describe() : ""));
         runner.runPeriodically();
-        if (link) link->start(runner.schemas());
+        if (server) server->start(runner.schemas());
         return;
       }
       runner.runOnce([&](int failures) {

@@ -6,13 +6,14 @@
 
 #include <boost/dll/import.hpp>
 
+#include <cstddef>
 #include <set>
 
 namespace streamswarm::core {
 
 namespace {
-// Size of the descriptor as ABI 1.0 defined it; later 1.x minors may only append.
-constexpr std::size_t kDescriptorV1Size = sizeof(ss_plugin_descriptor);
+// Size of the descriptor as ABI 1.0 defined it (up to destroy); later 1.x minors only append.
+constexpr std::size_t kDescriptorV1Size = offsetof(ss_plugin_descriptor, flags);
 }  // namespace
 
 PluginLibrary::PluginLibrary(const std::filesystem::path& file) {

@@ -22,6 +22,9 @@ namespace streamswarm::core {
 // the agent's io_context; reports every message and, once, how the process ended.
 class PluginProcess : public std::enable_shared_from_this<PluginProcess> {
  public:
+  // One read from the host's channel; longer messages are joined by the line buffer.
+  static constexpr std::size_t kReadChunkBytes = 16 * 1024;
+
   using MessageHandler = std::function<void(const boost::json::object&)>;
   using ExitHandler = std::function<void(const std::string& how)>;
 
@@ -48,7 +51,8 @@ class PluginProcess : public std::enable_shared_from_this<PluginProcess> {
   boost::asio::posix::stream_descriptor socket_;
   boost::asio::steady_timer reapTimer_;
   LineBuffer lines_{kMaxProtocolLine};
-  std::array<char, 65536> buffer_{};
+  // Not zero-filled: a page of it costs memory only once a read has reached it.
+  std::array<char, kReadChunkBytes> buffer_;
   std::deque<std::string> outbox_;
   bool writing_ = false;
   bool closing_ = false;

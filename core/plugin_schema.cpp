@@ -37,6 +37,8 @@ PluginSchema schemaFromDescriptor(const ss_plugin_descriptor& d) {
   s.abiMajor = d.abi_major;
   s.abiMinor = d.abi_minor;
   s.documentSchemaVersion = d.document_schema_version;
+  if (d.struct_size >= offsetof(ss_plugin_descriptor, flags) + sizeof d.flags)
+    s.independentRuns = (d.flags & SS_PLUGIN_INDEPENDENT_RUNS) != 0;
   s.name = str(d.name);
   s.version = str(d.version);
   s.description = str(d.description);
@@ -93,13 +95,16 @@ json::value toJson(const PluginSchema& s) {
   for (const auto& m : s.metrics)
     metrics.push_back(
         json::object{{"name", m.name}, {"unit", m.unit}, {"kind", metricKindName(m.kind)}, {"doc", m.doc}});
-  return json::object{{"name", s.name},
-                      {"version", s.version},
-                      {"description", s.description},
-                      {"abi", std::to_string(s.abiMajor) + "." + std::to_string(s.abiMinor)},
-                      {"document_schema", s.documentSchemaVersion},
-                      {"config", std::move(keys)},
-                      {"metrics", std::move(metrics)}};
+  json::object o{{"name", s.name},
+                 {"version", s.version},
+                 {"description", s.description},
+                 {"abi", std::to_string(s.abiMajor) + "." + std::to_string(s.abiMinor)},
+                 {"document_schema", s.documentSchemaVersion},
+                 {"config", std::move(keys)},
+                 {"metrics", std::move(metrics)}};
+  // Only when set, so that schemas stored before ABI 1.1 read back the same.
+  if (s.independentRuns) o["independent_runs"] = true;
+  return o;
 }
 
 PluginSchema schemaFromJson(const json::value& v) {
@@ -113,6 +118,7 @@ PluginSchema schemaFromJson(const json::value& v) {
   s.abiMajor = static_cast<std::uint32_t>(std::stoul(abi.substr(0, dot)));
   s.abiMinor = dot == std::string::npos ? 0 : static_cast<std::uint32_t>(std::stoul(abi.substr(dot + 1)));
   s.documentSchemaVersion = json::value_to<std::uint32_t>(o.at("document_schema"));
+  if (const auto* independent = o.if_contains("independent_runs")) s.independentRuns = independent->as_bool();
   for (const auto& kv : o.at("config").as_array()) {
     const auto& k = kv.as_object();
     ConfigKeySpec spec;

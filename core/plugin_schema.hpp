@@ -39,6 +39,7 @@ struct PluginSchema {
   std::uint32_t abiMajor = 0;
   std::uint32_t abiMinor = 0;
   std::uint32_t documentSchemaVersion = 0;
+  bool independentRuns = false;  // SS_PLUGIN_INDEPENDENT_RUNS: its host may be stopped between runs
   std::vector<ConfigKeySpec> configKeys;
   std::vector<MetricSpec> metrics;
 

@@ -31,11 +31,12 @@ std::int64_t nowNs() {
 }  // namespace
 
 PluginSupervisor::PluginSupervisor(boost::asio::io_context& io, std::filesystem::path hostExe, PluginManifest manifest,
-                                   ResultSink sink)
+                                   ResultSink sink, std::optional<std::chrono::nanoseconds> idleStop)
     : io_(io),
       hostExe_(std::move(hostExe)),
       manifest_(std::move(manifest)),
       sink_(std::move(sink)),
+      idleStop_(idleStop),
       backoff_(kInitialBackoff),
       restartTimer_(io) {}
 
@@ -45,18 +46,66 @@ void PluginSupervisor::start(HelloHandler onHello) {
 }
 
 void PluginSupervisor::launch() {
-  ready_ = false;
-  process_ = std::make_shared<PluginProcess>(io_, hostExe_, manifest_.file);
+  auto started = std::make_shared<PluginProcess>(io_, hostExe_, manifest_.file);
   std::weak_ptr<PluginSupervisor> weak = shared_from_this();
   // Identity only: a shared_ptr here would make the process own itself through its handlers.
-  const PluginProcess* process = process_.get();
-  process_->start(
+  const PluginProcess* process = started.get();
+  started->start(
       [weak, process](const json::object& msg) {
         if (auto self = weak.lock(); self && self->process_.get() == process) self->onMessage(msg);
       },
       [weak, process](const std::string& how) {
         if (auto self = weak.lock(); self && self->process_.get() == process) self->onExit(how);
       });
+  // Only a process that started replaces the last one, which has exited.
+  process_ = std::move(started);
+  host_ = Host::kStarting;
+}
+
+void PluginSupervisor::wake() {
+  logLine(LogLevel::kDebug, "plugin " + manifest_.name + ": starting its host again for a run");
+  try {
+    launch();
+    return;
+  } catch (const std::exception& e) {
+    // It stays stopped: the next run tries again.
+    const std::string reason = e.what();
+    logLine(LogLevel::kError, "plugin " + manifest_.name + ": " + reason);
+    std::vector<std::uint64_t> ids;
+    for (const auto& [id, run] : runs_) ids.push_back(id);
+    for (const auto id : ids) {
+      emitError(runs_.at(id).instanceKey, "plugin unavailable: " + reason);
+      finishRun(id, false);
+    }
+    for (auto& [key, handler] : std::exchange(pendingCreates_, {})) handler(false, false, reason);
+  }
+}
+
+void PluginSupervisor::parkIfIdle() {
+  if (!idleStop_ || host_ != Host::kReady || stopping_ || !schema_ || !schema_->independentRuns) return;
+  if (!runs_.empty() || !pendingCreates_.empty()) return;
+  const auto now = std::chrono::steady_clock::now();
+  for (const auto& [key, spec] : instances_) {
+    const auto due = nextRuns_.find(key);
+    // An instance nobody scheduled (yet) may be run any moment.
+    if (due == nextRuns_.end() || due->second < now + *idleStop_) return;
+  }
+  logLine(LogLevel::kDebug, "plugin " + manifest_.name + ": no run due within " + secondsText(*idleStop_) +
+                                "; stopping its host until the next one");
+  host_ = Host::kParking;
+  process_->closeInput();
+}
+
+void PluginSupervisor::nextRunAt(const std::string& instanceKey, std::chrono::steady_clock::time_point due) {
+  if (!instances_.count(instanceKey)) return;
+  nextRuns_[instanceKey] = due;
+  parkIfIdle();
+}
+
+void PluginSupervisor::send(std::uint64_t runId) {
+  auto& run = runs_.at(runId);
+  run.sent = true;
+  process_->send(json::object{{"op", "run"}, {"instance", run.instanceKey}, {"run", runId}});
 }
 
 void PluginSupervisor::onMessage(const json::object& msg) {
@@ -73,15 +122,19 @@ void PluginSupervisor::onMessage(const json::object& msg) {
       return;
     }
     schema_ = std::move(schema);
-    ready_ = true;
+    host_ = Host::kReady;
     downReason_.clear();
-    // After a restart the instances are made again from the options already validated.
+    // After a restart the instances are made again from the options already validated, before
+    // the runs that waited for the host.
     for (const auto& [key, spec] : instances_) {
       json::object options;
       for (const auto& [k, v] : spec.options) options[k] = v;
       process_->send(json::object{{"op", "create"}, {"instance", key}, {"options", std::move(options)}});
     }
+    for (const auto& [id, run] : runs_)
+      if (!run.sent) send(id);
     if (auto handler = std::exchange(onHello_, nullptr)) handler(&*schema_, {});
+    parkIfIdle();  // a plugin offered to server tests may have no instance yet
   } else if (type == "created" || type == "create_failed") {
     const auto key = json::value_to<std::string>(msg.at("instance"));
     const bool ok = type == "created";
@@ -90,6 +143,7 @@ void PluginSupervisor::onMessage(const json::object& msg) {
       auto handler = std::move(it->second);
       pendingCreates_.erase(it);
       handler(ok, !ok && msg.at("config_error").as_bool(), error);
+      parkIfIdle();
     } else if (!ok) {
       logLine(LogLevel::kError,
               "plugin " + manifest_.name + ": instance '" + key + "' could not be recreated: " + error);
@@ -178,18 +232,26 @@ void PluginSupervisor::finishRun(std::uint64_t runId, bool ok) {
   if (node.empty()) return;
   if (node.mapped().timer) node.mapped().timer->cancel();
   if (node.mapped().done) node.mapped().done(ok);
+  parkIfIdle();
 }
 
 void PluginSupervisor::onExit(const std::string& how) {
-  ready_ = false;
+  if (host_ == Host::kParking && !stopping_) {
+    host_ = Host::kParked;
+    logLine(LogLevel::kDebug, "plugin " + manifest_.name + ": host stopped while idle (" + how + ")");
+    if (!runs_.empty() || !pendingCreates_.empty()) wake();  // asked for while it was stopping
+    return;
+  }
+  host_ = Host::kDown;
   std::string reason = downReason_.empty() ? "plugin host " + how : downReason_ + " (plugin host " + how + ")";
   std::vector<std::uint64_t> ids;
   for (const auto& [id, run] : runs_) ids.push_back(id);
   for (const auto id : ids) {
     const auto& run = runs_.at(id);
-    emitError(run.instanceKey, run.timedOut ? "run timed out after " + secondsText(run.timeout) +
-                                                  " and ignored cancellation; plugin host killed"
-                                            : "plugin host " + how + " during the run");
+    emitError(run.instanceKey, !run.sent      ? "plugin host " + how + " before the run started"
+                               : run.timedOut ? "run timed out after " + secondsText(run.timeout) +
+                                                    " and ignored cancellation; plugin host killed"
+                                              : "plugin host " + how + " during the run");
     finishRun(id, false);
   }
   for (auto& [key, handler] : std::exchange(pendingCreates_, {})) handler(false, false, reason);
@@ -222,13 +284,19 @@ void PluginSupervisor::addInstance(InstanceSpec spec, CreateHandler onCreated) {
   for (const auto& [k, v] : spec.options) options[k] = v;
   const auto key = spec.key;
   instances_[key] = std::move(spec);
+  nextRuns_.erase(key);
   pendingCreates_[key] = std::move(onCreated);
-  process_->send(json::object{{"op", "create"}, {"instance", key}, {"options", std::move(options)}});
+  // A host on its way up creates every instance once it is there; a stopped one starts for it.
+  if (host_ == Host::kReady)
+    process_->send(json::object{{"op", "create"}, {"instance", key}, {"options", std::move(options)}});
+  else if (host_ == Host::kParked)
+    wake();
 }
 
 void PluginSupervisor::removeInstance(const std::string& instanceKey) {
   if (!instances_.erase(instanceKey)) return;
   pendingCreates_.erase(instanceKey);
+  nextRuns_.erase(instanceKey);
   std::vector<std::uint64_t> ids;
   for (const auto& [id, run] : runs_)
     if (run.instanceKey == instanceKey) ids.push_back(id);
@@ -238,6 +306,7 @@ void PluginSupervisor::removeInstance(const std::string& instanceKey) {
     finishRun(id, false);
   }
   if (process_) process_->send(json::object{{"op", "destroy"}, {"instance", instanceKey}});
+  parkIfIdle();
 }
 
 bool PluginSupervisor::busy(const std::string& instanceKey) const {
@@ -247,7 +316,7 @@ bool PluginSupervisor::busy(const std::string& instanceKey) const {
 }
 
 void PluginSupervisor::run(const std::string& instanceKey, std::chrono::nanoseconds timeout, RunHandler done) {
-  if (!ready_ || stopping_) {
+  if (host_ == Host::kDown || stopping_) {
     emitError(instanceKey, "plugin unavailable: " + (downReason_.empty() ? std::string("not started") : downReason_));
     done(false);
     return;
@@ -262,12 +331,24 @@ void PluginSupervisor::run(const std::string& instanceKey, std::chrono::nanoseco
   run.timer->async_wait([weak = std::weak_ptr<PluginSupervisor>(shared_from_this()), id](boost::system::error_code ec) {
     if (auto self = weak.lock(); self && !ec) self->onTimeout(id);
   });
-  process_->send(json::object{{"op", "run"}, {"instance", instanceKey}, {"run", id}});
+  // A host on its way up or down gets the run once it is (back) up.
+  if (host_ == Host::kReady)
+    send(id);
+  else if (host_ == Host::kParked)
+    wake();
 }
 
 void PluginSupervisor::onTimeout(std::uint64_t runId) {
   const auto it = runs_.find(runId);
   if (it == runs_.end()) return;
+  if (!it->second.sent) {
+    emitError(it->second.instanceKey,
+              "run timed out after " + secondsText(it->second.timeout) + " waiting for the plugin host to start");
+    finishRun(runId, false);
+    // A host that does not say hello in a whole run_timeout is stuck loading: restart it.
+    if (host_ == Host::kStarting) process_->kill();
+    return;
+  }
   if (!it->second.timedOut) {
     it->second.timedOut = true;
     process_->send(json::object{{"op", "cancel"}, {"run", runId}});

@@ -52,7 +52,7 @@ void ProbeRunner::start(std::function<void()> onReady) {
     }
     auto& supervisor = byPlugin[section.plugin];
     if (!supervisor) {
-      supervisor = std::make_shared<PluginSupervisor>(io_, hostExe_, *usable, sink_);
+      supervisor = std::make_shared<PluginSupervisor>(io_, hostExe_, *usable, sink_, config_.idleHostStop);
       supervisors_.push_back(supervisor);
     }
     Instance instance;
@@ -78,7 +78,7 @@ void ProbeRunner::start(std::function<void()> onReady) {
       throw Error(config_.file.string() + ": [server] key 'test_plugins': no plugin named '" + name + "' in " +
                   pluginDir_.string() + " (available: " + (available.empty() ? "none" : available) + ")");
     }
-    byPlugin[name] = std::make_shared<PluginSupervisor>(io_, hostExe_, *usable, sink_);
+    byPlugin[name] = std::make_shared<PluginSupervisor>(io_, hostExe_, *usable, sink_, config_.idleHostStop);
     supervisors_.push_back(byPlugin[name]);
   }
   if (instances_.empty() && testPlugins.empty()) {
@@ -176,6 +176,7 @@ void ProbeRunner::runPeriodically() {
 }
 
 void ProbeRunner::schedule(Instance& instance) {
+  instance.supervisor->nextRunAt(instance.section->label(), instance.next);
   instance.timer->expires_at(instance.next);
   instance.timer->async_wait([this, &instance](boost::system::error_code ec) {
     if (ec || stopping_) return;

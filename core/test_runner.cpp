@@ -111,24 +111,29 @@ void TestRunner::schedule(Active& active) {
   const auto slot = nextSlotNs(active.spec, notBefore);
   active.timer->cancel();
   active.timerGeneration = nextGeneration_++;
-  if (!slot) return;  // the test is over; the server drops it from the set
-  active.timer->expires_after(std::chrono::nanoseconds(std::max<std::int64_t>(0, *slot - now)));
-  active.timer->async_wait(
-      [this, id = active.spec.id, generation = active.timerGeneration, slot = *slot](boost::system::error_code ec) {
-        const auto it = active_.find(id);
-        if (ec || stopped_ || it == active_.end() || it->second.timerGeneration != generation) return;
-        auto& a = it->second;
-        const auto key = instanceKey(id);
-        if (a.supervisor->busy(key)) {
-          logLine(LogLevel::kWarning, "test " + id + ": previous run still active; skipping this one");
-        } else {
-          const auto timeout =
-              std::min<std::chrono::nanoseconds>(std::chrono::nanoseconds(a.spec.intervalNs), kMaxTestRunTimeout);
-          a.supervisor->run(key, timeout, [](bool) {});
-        }
-        a.lastSlotNs = slot;
-        schedule(a);
-      });
+  const auto key = instanceKey(active.spec.id);
+  if (!slot) {  // the test is over; the server drops it from the set
+    active.supervisor->nextRunAt(key, std::chrono::steady_clock::time_point::max());
+    return;
+  }
+  const auto wait = std::chrono::nanoseconds(std::max<std::int64_t>(0, *slot - now));
+  active.supervisor->nextRunAt(key, std::chrono::steady_clock::now() + wait);
+  active.timer->expires_after(wait);
+  active.timer->async_wait([this, id = active.spec.id, key, generation = active.timerGeneration,
+                            slot = *slot](boost::system::error_code ec) {
+    const auto it = active_.find(id);
+    if (ec || stopped_ || it == active_.end() || it->second.timerGeneration != generation) return;
+    auto& a = it->second;
+    if (a.supervisor->busy(key)) {
+      logLine(LogLevel::kWarning, "test " + id + ": previous run still active; skipping this one");
+    } else {
+      const auto timeout =
+          std::min<std::chrono::nanoseconds>(std::chrono::nanoseconds(a.spec.intervalNs), kMaxTestRunTimeout);
+      a.supervisor->run(key, timeout, [](bool) {});
+    }
+    a.lastSlotNs = slot;
+    schedule(a);
+  });
 }
 
 void TestRunner::reportOnce(const ServerTest& test, const std::string& error) {

@@ -25,6 +25,9 @@ namespace streamswarm::http_timing {
 class HttpTimingProbe {
  public:
   static constexpr std::uint32_t kDocumentSchema = http_timing::kDocumentSchema;
+  // A run compares nothing with earlier runs (what is kept is only made again), so the agent may
+  // stop an idle host between runs.
+  static constexpr bool kIndependentRuns = true;
   // How often a run looks at the host's cancellation flag while probes are in flight.
   static constexpr std::chrono::milliseconds kCancelPollInterval{50};
   // How long a cancelled run waits for its probes to wind down (their sockets are already closed).

@@ -20,6 +20,9 @@ namespace streamswarm::ping {
 class PingProbe {
  public:
   static constexpr std::uint32_t kDocumentSchema = kPingDocumentSchema;
+  // A run compares nothing with earlier runs (the open sockets only save their set-up), so the agent
+  // may stop an idle host between runs.
+  static constexpr bool kIndependentRuns = true;
   static std::span<const ss_config_key> configKeys() { return pingConfigKeys(); }
   static std::span<const ss_metric_def> metrics() { return pingMetrics(); }
 

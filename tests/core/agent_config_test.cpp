@@ -82,6 +82,16 @@ targets = 127.0.0.2
   BOOST_TEST(c.plugins[2].every.count() == 60'000'000'000);
 }
 
+BOOST_FIXTURE_TEST_CASE(idle_host_stop_is_a_duration_or_off, Fixture) {
+  BOOST_TEST(load("[plugin.ping]\n").idleHostStop->count() == 30'000'000'000);  // the default
+  BOOST_TEST(load("[agent]\nidle_host_stop = 5m\n[plugin.ping]\n").idleHostStop->count() == 300'000'000'000);
+  BOOST_TEST(!load("[agent]\nidle_host_stop = off\n[plugin.ping]\n").idleHostStop);
+  const auto e = error("[agent]\nidle_host_stop = 500ms\n[plugin.ping]\n");
+  BOOST_TEST(
+      e.find("[agent] key 'idle_host_stop': '500ms' is neither off nor a duration of at least 1s") != std::string::npos,
+      e);
+}
+
 BOOST_FIXTURE_TEST_CASE(rejects_unknown_sections_and_agent_keys, Fixture) {
   const auto file = (dir / "agent.conf").string();
   auto e = error("[agnet]\nname = x\n");

@@ -35,7 +35,8 @@ BOOST_AUTO_TEST_CASE(future_major_is_refused_naming_file_and_versions) {
   const auto why = abiIncompatibility(*r.manifest);
   BOOST_TEST(why.find(testPlugin("future_probe").string()) != std::string::npos, why);
   BOOST_TEST(why.find("ABI 2.0") != std::string::npos, why);
-  BOOST_TEST(why.find("ABI 1.0") != std::string::npos, why);
+  BOOST_TEST(why.find("ABI " + std::to_string(SS_ABI_MAJOR) + "." + std::to_string(SS_ABI_MINOR)) != std::string::npos,
+             why);
 }
 
 BOOST_AUTO_TEST_CASE(newer_minor_is_refused_older_is_not) {
@@ -88,6 +89,29 @@ BOOST_AUTO_TEST_CASE(loaded_descriptor_schema_round_trips_through_json) {
   BOOST_TEST(back.configKeys[1].minValue == s.configKeys[1].minValue);
   BOOST_TEST(*back.configKeys[0].defaultValue == "ok");
   BOOST_TEST(back.metrics[1].kind == static_cast<std::uint32_t>(SS_METRIC_COUNTER));
+  BOOST_TEST(!s.independentRuns);  // probe_a counts its runs
+  BOOST_TEST(!back.independentRuns);
+  BOOST_TEST(PluginLibrary(testPlugin("probe_d")).schema().independentRuns);
+}
+
+BOOST_AUTO_TEST_CASE(descriptor_flags_are_read_only_within_its_struct_size) {
+  ss_plugin_descriptor d{};
+  d.abi_major = 1;
+  d.flags = SS_PLUGIN_INDEPENDENT_RUNS;
+  d.struct_size = sizeof d;
+  BOOST_TEST(schemaFromDescriptor(d).independentRuns);
+  // An ABI 1.0 plugin has no flags field: what lies beyond its descriptor is not read.
+  d.struct_size = offsetof(ss_plugin_descriptor, flags);
+  BOOST_TEST(!schemaFromDescriptor(d).independentRuns);
+
+  PluginSchema s;
+  s.name = "x";
+  s.independentRuns = true;
+  const auto json = toJson(s);
+  BOOST_TEST(json.at("independent_runs").as_bool());
+  BOOST_TEST(schemaFromJson(json).independentRuns);
+  s.independentRuns = false;
+  BOOST_TEST(!toJson(s).as_object().contains("independent_runs"));  // schemas stored before ABI 1.1 read the same
 }
 
 BOOST_AUTO_TEST_CASE(schema_checks_reserved_and_duplicate_names) {

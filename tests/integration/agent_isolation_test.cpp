@@ -1,7 +1,8 @@
 #define BOOST_TEST_MODULE agent_isolation
 // Runs the real agent with deliberately broken plugins (tests/core/plugins/test_probe.cpp built as
-// probe_a, probe_b, probe_c): a plugin that crashes, aborts, throws or hangs must become an error
-// result, never stop the agent or the other plugins, and be restarted with back-off.
+// probe_a, probe_b, probe_c, and probe_d with independent runs): a plugin that crashes, aborts,
+// throws or hangs must become an error result, never stop the agent or the other plugins, and be
+// restarted with back-off; an idle host of a plugin with independent runs stops between runs.
 #include "tests/support/process.hpp"
 
 #include <boost/json.hpp>
@@ -136,7 +137,7 @@ BOOST_FIXTURE_TEST_CASE(configuration_errors_stop_the_start_with_file_key_and_re
   r = once("[plugin.no_such_probe]\n");
   BOOST_TEST(r.status == 2);
   BOOST_TEST(r.err.find("no plugin named 'no_such_probe'") != std::string::npos, r.err);
-  BOOST_TEST(r.err.find("available: probe_a, probe_b, probe_c") != std::string::npos, r.err);
+  BOOST_TEST(r.err.find("available: probe_a, probe_b, probe_c, probe_d") != std::string::npos, r.err);
 }
 
 BOOST_FIXTURE_TEST_CASE(crashing_plugin_restarts_with_backoff_while_others_keep_their_rate, Agent) {
@@ -219,4 +220,118 @@ BOOST_FIXTURE_TEST_CASE(plugin_hosts_die_with_a_killed_agent, Agent) {
     }
     BOOST_TEST(gone, "plugin host " << pid << " survived SIGKILL of the agent");
   }
+}
+
+namespace {
+
+// The run counter of probe_* results ("runs" in the document): 1 on a freshly created instance.
+std::vector<std::int64_t> runCounts(const std::vector<json::object>& results) {
+  std::vector<std::int64_t> runs;
+  for (const auto& r : results) runs.push_back(r.at("document").at("runs").as_int64());
+  return runs;
+}
+
+// Waits up to `limit` for the agent to have exactly `n` plugin host children.
+bool hostCountBecomes(pid_t agent, std::size_t n, std::chrono::milliseconds limit) {
+  const auto deadline = std::chrono::steady_clock::now() + limit;
+  while (ts::childrenOf(agent).size() != n) {
+    if (std::chrono::steady_clock::now() > deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return true;
+}
+
+}  // namespace
+
+BOOST_FIXTURE_TEST_CASE(an_idle_host_of_a_plugin_with_independent_runs_stops_between_runs, Agent) {
+  // probe_d declares independent runs, probe_a does not; both run every 2 s, and no run is due
+  // within 1 s once a run is over.
+  ts::Process agent(args(R"(idle_host_stop = 1s
+log_level = debug
+[plugin.probe_a]
+run_every = 2s
+[plugin.probe_d]
+run_every = 2s
+)",
+                         false));
+  const auto started = std::chrono::steady_clock::now();
+  // Between the runs at 0 s and 2 s only probe_a's host is left; the same between 2 s and 4 s.
+  BOOST_TEST(hostCountBecomes(agent.pid(), 1, std::chrono::milliseconds(1500)), agent.err());
+  std::this_thread::sleep_until(started + std::chrono::milliseconds(2500));
+  BOOST_TEST(hostCountBecomes(agent.pid(), 1, std::chrono::milliseconds(1000)), agent.err());
+  std::this_thread::sleep_until(started + std::chrono::milliseconds(5000));
+  agent.signal(SIGTERM);  // while probe_d's host is stopped
+  BOOST_TEST(agent.wait(std::chrono::seconds(10)) == 0, agent.err());
+  const auto out = agent.out();
+  const auto err = agent.err();
+
+  // Every run of probe_d has its result; each started a host and created the instance anew.
+  const auto d = results(out, "probe_d");
+  BOOST_TEST(d.size() == 3u, out);
+  BOOST_TEST(std::all_of(d.begin(), d.end(), [](const json::object& o) { return !o.contains("error"); }));
+  BOOST_TEST(runCounts(d) == std::vector<std::int64_t>(d.size(), 1), boost::test_tools::per_element());
+  BOOST_TEST(count(err, "plugin probe_d: host stopped while idle") == 3u, err);
+  // probe_a keeps what its runs leave behind: one host, one instance throughout.
+  const auto a = results(out, "probe_a");
+  BOOST_TEST(runCounts(a) == (std::vector<std::int64_t>{1, 2, 3}), boost::test_tools::per_element());
+  BOOST_TEST(count(err, "plugin probe_a: host stopped") == 0u, err);
+}
+
+BOOST_FIXTURE_TEST_CASE(options_of_a_plugin_whose_host_stops_when_idle_are_checked_at_start, Agent) {
+  // Its first run is an hour away: the plugin's own rejection must stop the start all the same.
+  ts::Process agent(args("[plugin.probe_d]\nrun_every = 1h\nreject = yes\n", false));
+  BOOST_TEST(agent.wait(std::chrono::seconds(20)) == 2);
+  BOOST_TEST(
+      agent.err().find("[plugin.probe_d]: plugin 'probe_d' rejected its options: option 'reject'") != std::string::npos,
+      agent.err());
+  BOOST_TEST(agent.out().empty());
+  const auto r = once("[plugin.probe_d]\nrun_every = 1h\nmdoe = ok\n");
+  BOOST_TEST(r.status == 2);
+  BOOST_TEST(r.err.find("[plugin.probe_d] key 'mdoe': unknown option for plugin 'probe_d'") != std::string::npos,
+             r.err);
+}
+
+BOOST_FIXTURE_TEST_CASE(a_crash_in_a_host_started_for_a_run_is_an_error_result_and_restarts, Agent) {
+  ts::Process agent(args(R"(idle_host_stop = 1s
+[plugin.probe_d]
+mode = crash
+run_every = 3s
+)",
+                         false));
+  // Crash at 0 s, restart after 1 s, stopped while idle, started for the run at 3 s, crash again.
+  std::this_thread::sleep_for(std::chrono::milliseconds(4000));
+  agent.signal(SIGTERM);
+  BOOST_TEST(agent.wait(std::chrono::seconds(10)) == 0, agent.err());
+  const auto d = results(agent.out(), "probe_d");
+  BOOST_REQUIRE_EQUAL(d.size(), 2u);
+  for (const auto& r : d)
+    BOOST_TEST(errorOf(r) == "plugin host killed by signal 11 (Segmentation fault) during the run");
+  BOOST_TEST(count(agent.err(), "restarting in 1s") == 1u, agent.err());
+  BOOST_TEST(count(agent.err(), "restarting in 2s") == 1u, agent.err());
+}
+
+BOOST_FIXTURE_TEST_CASE(without_its_server_mode_module_an_agent_with_a_server_stops_naming_the_file, Agent) {
+  // An agent binary with no ../lib/streamswarm beside it: fine without [server], an error with it.
+  std::filesystem::create_directories(dir / "bin");
+  const auto agent = dir / "bin" / "streamswarm-agent";
+  std::filesystem::copy_file(ts::buildDir() / "bin" / "streamswarm-agent", agent);
+  std::filesystem::copy_file(ts::buildDir() / "bin" / "streamswarm-plugin-host",
+                             dir / "bin" / "streamswarm-plugin-host");
+  auto argv = args("[plugin.probe_a]\n", true);
+  argv[0] = agent.string();
+  auto r = ts::run(argv, std::chrono::seconds(60));
+  BOOST_TEST(r.status == 0, r.err);
+  BOOST_TEST(results(r.out, "probe_a").size() == 1u);
+
+  ts::writeFile(dir / "agent.conf",
+                "[agent]\nname = test\n[server]\nurl = http://127.0.0.1:9/\nenrollment_token = t\n"
+                "state_dir = " +
+                    (dir / "state").string() + "\n[plugin.probe_a]\n");
+  argv.pop_back();  // not --once: with it the server is not used
+  r = ts::run(argv, std::chrono::seconds(60));
+  BOOST_TEST(r.status == 2, r.err);
+  const auto module = (dir / "lib" / "streamswarm" / "libstreamswarm_server_mode.so").string();
+  BOOST_TEST(
+      r.err.find("cannot load " + module + ", which an agent with a [server] section needs") != std::string::npos,
+      r.err);
 }

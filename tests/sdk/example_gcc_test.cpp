@@ -32,7 +32,7 @@ BOOST_AUTO_TEST_CASE(agent_lists_the_plugin_from_its_manifest) {
   const auto r = ts::listPlugins(example().pluginDir());
   BOOST_TEST(r.status == 0, r.err);
   BOOST_TEST(ts::listRow(r.out, "hello") ==
-                 (std::vector<std::string>{"hello", "1.0.0", "1.0", "ok", example().plugin().string()}),
+                 (std::vector<std::string>{"hello", "1.0.0", "1.1", "ok", example().plugin().string()}),
              r.out);
   BOOST_TEST(r.err.empty(), r.err);
 }

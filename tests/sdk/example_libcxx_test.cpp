@@ -48,7 +48,7 @@ BOOST_AUTO_TEST_CASE(plugin_exports_only_its_manifest_and_entry) {
 BOOST_AUTO_TEST_CASE(libstdcxx_agent_runs_the_libcxx_plugin) {
   const auto list = ts::listPlugins(example().pluginDir());
   BOOST_TEST(ts::listRow(list.out, "hello") ==
-                 (std::vector<std::string>{"hello", "1.0.0", "1.0", "ok", example().plugin().string()}),
+                 (std::vector<std::string>{"hello", "1.0.0", "1.1", "ok", example().plugin().string()}),
              list.out << list.err);
 
   const auto config = example().scratch() / "agent.conf";

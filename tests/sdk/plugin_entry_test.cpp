@@ -72,6 +72,17 @@ BOOST_AUTO_TEST_CASE(descriptor_describes_the_probe) {
   BOOST_TEST(d.metric_count == 1u);
   BOOST_TEST(std::string(d.metrics[0].name) == "x.value");
   BOOST_TEST(&d == &descriptor());  // one descriptor for the life of the library
+  BOOST_TEST(d.flags == 0u);        // no kIndependentRuns: its runs may depend on earlier ones
+}
+
+struct IndependentProbe : ScriptedProbe {
+  using ScriptedProbe::ScriptedProbe;
+  static constexpr bool kIndependentRuns = true;
+};
+
+BOOST_AUTO_TEST_CASE(independent_runs_are_declared_in_the_flags) {
+  const auto* d = streamswarm::detail::descriptor<IndependentProbe>("independent", "0.1.0", "");
+  BOOST_TEST(d->flags == static_cast<std::uint32_t>(SS_PLUGIN_INDEPENDENT_RUNS));
 }
 
 BOOST_AUTO_TEST_CASE(run_emits_through_the_c_host) {

@@ -63,7 +63,7 @@ BOOST_FIXTURE_TEST_CASE(once_reports_the_refusal_as_a_result_and_runs_the_rest, 
   const std::string error(future[0].at("error").as_string());
   BOOST_TEST(has(error, futurePlugin().string()), error);
   BOOST_TEST(has(error, "ABI 2.0"), error);
-  BOOST_TEST(has(error, "ABI 1.0"), error);
+  BOOST_TEST(has(error, "ABI 1.1"), error);
   BOOST_TEST(future[0].at("metrics").as_object().empty());
   BOOST_TEST(!future[0].contains("document"));
 

@@ -1,5 +1,5 @@
 /*
- * StreamSwarm plugin ABI, version 1.
+ * StreamSwarm plugin ABI, version 1 (minor 1 appended ss_plugin_descriptor.flags).
  *
  * This is the binary boundary between the agent and a probe plugin. It is plain C so that a plugin
  * built with another compiler or C++ standard library (clang++/libc++, say) loads into the agent.
@@ -21,7 +21,7 @@ extern "C" {
 #endif
 
 #define SS_ABI_MAJOR 1u
-#define SS_ABI_MINOR 0u
+#define SS_ABI_MINOR 1u
 
 /* The manifest is a constant in its own ELF section, so the agent can list a plugin and check its
  * ABI by reading the file, without running any of its code. */
@@ -130,6 +130,14 @@ typedef struct ss_host {
   int (*cancelled)(void* ctx);
 } ss_host;
 
+/* Bits of ss_plugin_descriptor.flags. */
+typedef enum ss_plugin_flag {
+  /* A run depends on nothing that earlier runs of the instance left behind (no comparison with the
+   * previous run, no rate since it): the agent may destroy an idle instance, stop its plugin host
+   * and create it again before the next run. */
+  SS_PLUGIN_INDEPENDENT_RUNS = 1u
+} ss_plugin_flag;
+
 typedef struct ss_plugin_descriptor {
   uint32_t abi_major;
   uint32_t abi_minor;
@@ -149,6 +157,8 @@ typedef struct ss_plugin_descriptor {
    * returned; different instances may run at the same time. */
   int (*run)(void* instance, const ss_host* host, char* error, size_t error_size);
   void (*destroy)(void* instance);
+  /* ABI 1.1: ss_plugin_flag bits; a 1.0 descriptor (no such field) has none. */
+  uint32_t flags;
 } ss_plugin_descriptor;
 
 typedef const ss_plugin_descriptor* (*ss_entry_fn)(void);

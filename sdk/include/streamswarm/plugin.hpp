@@ -4,6 +4,7 @@
 //   class MyProbe {
 //    public:
 //     static constexpr std::uint32_t kDocumentSchema = 0;  // 0: no result document
+//     static constexpr bool kIndependentRuns = true;       // optional: see SS_PLUGIN_INDEPENDENT_RUNS
 //     static std::span<const ss_config_key> configKeys();
 //     static std::span<const ss_metric_def> metrics();
 //     explicit MyProbe(const streamswarm::Options& options);  // throws streamswarm::ConfigError
@@ -215,6 +216,15 @@ void destroy(void* instance) noexcept {
   delete static_cast<P*>(instance);
 }
 
+// A probe opts in to SS_PLUGIN_INDEPENDENT_RUNS with `static constexpr bool kIndependentRuns = true`.
+template <class P>
+constexpr std::uint32_t flagsOf() {
+  if constexpr (requires { P::kIndependentRuns; })
+    return P::kIndependentRuns ? static_cast<std::uint32_t>(SS_PLUGIN_INDEPENDENT_RUNS) : 0u;
+  else
+    return 0u;
+}
+
 template <class P>
 const ss_plugin_descriptor* descriptor(const char* name, const char* version, const char* description) noexcept {
   static const ss_plugin_descriptor d = [&] {
@@ -233,7 +243,8 @@ const ss_plugin_descriptor* descriptor(const char* name, const char* version, co
                                 metrics.size(),
                                 &create<P>,
                                 &run<P>,
-                                &destroy<P>};
+                                &destroy<P>,
+                                flagsOf<P>()};
   }();
   return &d;
 }

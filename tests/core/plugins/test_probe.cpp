@@ -23,9 +23,18 @@ constexpr ss_metric_def kMetrics[] = {
     streamswarm::metric("test.{label}.runs", "count", SS_METRIC_COUNTER, "runs of this instance so far"),
 };
 
+// Its run counter does depend on earlier runs; probe_d claims otherwise so that the tests see, in
+// a counter back at 1, that its host stopped between runs and made the instance anew.
+#ifdef TEST_PROBE_INDEPENDENT_RUNS
+constexpr bool kDeclaresIndependentRuns = true;
+#else
+constexpr bool kDeclaresIndependentRuns = false;
+#endif
+
 class TestProbe {
  public:
   static constexpr std::uint32_t kDocumentSchema = 3;
+  static constexpr bool kIndependentRuns = kDeclaresIndependentRuns;
   static std::span<const ss_config_key> configKeys() { return kKeys; }
   static std::span<const ss_metric_def> metrics() { return kMetrics; }
 
