@@ -10,6 +10,7 @@
 #include "server/http/http_server.hpp"
 #include "server/http/router.hpp"
 #include "server/scheduler/clock.hpp"
+#include "server/scheduler/rollup_worker.hpp"
 #include "server/scheduler/scheduler_timer.hpp"
 #include "server/scheduler/test_scheduler.hpp"
 #include "server/scheduler/tests_notifier.hpp"
@@ -166,6 +167,8 @@ int serve(const std::vector<std::string>& args) {
     addPublicRoutes(router);
     agentApi.addRoutes(router);
     adminApi.addRoutes(router);
+    // Inside this block, so it stops before the store closes.
+    RollupWorker rollups(*store);
 
     HttpLimits limits;
     limits.maxConnections = maxConnections;
