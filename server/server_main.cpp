@@ -5,6 +5,7 @@
 #include "server/api/agent_api.hpp"
 #include "server/api/public_api.hpp"
 #include "server/api/rfc3339.hpp"
+#include "server/api/series_api.hpp"
 #include "server/auth/token_issuer.hpp"
 #include "server/auth/web_access.hpp"
 #include "server/http/http_server.hpp"
@@ -163,10 +164,12 @@ int serve(const std::vector<std::string>& args) {
     AgentApi agentApi(*store, notifier, systemNow, testsChanged);
     WebAccess access(*store, systemNow);
     AdminApi adminApi(*store, access, systemNow, testsChanged);
+    SeriesApi seriesApi(*store, access);
     Router router;
     addPublicRoutes(router);
     agentApi.addRoutes(router);
     adminApi.addRoutes(router);
+    seriesApi.addRoutes(router);
     // Inside this block, so it stops before the store closes.
     RollupWorker rollups(*store);
 
