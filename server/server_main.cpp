@@ -10,11 +10,13 @@
 #include "server/auth/login_throttle.hpp"
 #include "server/auth/password_hasher.hpp"
 #include "server/auth/sessions.hpp"
+#include "server/api/series_api.hpp"
 #include "server/auth/token_issuer.hpp"
 #include "server/auth/web_access.hpp"
 #include "server/http/http_server.hpp"
 #include "server/http/router.hpp"
 #include "server/scheduler/clock.hpp"
+#include "server/scheduler/rollup_worker.hpp"
 #include "server/scheduler/scheduler_timer.hpp"
 #include "server/scheduler/test_scheduler.hpp"
 #include "server/scheduler/tests_notifier.hpp"
@@ -217,13 +219,17 @@ int serve(const std::vector<std::string>& args) {
     AdminApi adminApi(*store, access, systemNow, testsChanged);
     WebApi webApi(*store, access, sessions, throttle, systemNow,
                   ServerSettings{STREAMSWARM_VERSION, dbPath, tls.has_value(), offlineAfter});
+    SeriesApi seriesApi(*store, access);
     Router router;
     addPublicRoutes(router);
     agentApi.addRoutes(router);
     adminApi.addRoutes(router);
     webApi.addRoutes(router);
     events.addRoutes(router, access);
+    seriesApi.addRoutes(router);
     addWebRoutes(router, webRoots);
+    // Inside this block, so it stops before the store closes.
+    RollupWorker rollups(*store);
 
     HttpLimits limits;
     limits.maxConnections = maxConnections;

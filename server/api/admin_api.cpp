@@ -1,8 +1,9 @@
 #include "server/api/admin_api.hpp"
 
 #include "server/api/json_body.hpp"
+#include "server/api/query_params.hpp"
 #include "server/api/record_json.hpp"
-#include "server/api/rfc3339.hpp"
+#include "server/api/result_export.hpp"
 #include "server/api/test_validation.hpp"
 #include "server/auth/credential_format.hpp"
 #include "server/auth/secrets.hpp"
@@ -11,20 +12,10 @@
 
 #include <boost/json/serialize.hpp>
 
-#include <charconv>
-
 namespace streamswarm::server {
 namespace json = boost::json;
 
 namespace {
-
-std::optional<TimeNs> timeParam(const ApiRequest& request, const char* name) {
-  const auto text = request.queryParam(name);
-  if (!text) return std::nullopt;
-  const auto t = parseRfc3339(*text);
-  if (!t) throw ApiError(400, std::string("query parameter '") + name + "' is not an RFC 3339 time");
-  return t;
-}
 
 TestRecord requireTest(Store& store, const std::string& id) {
   auto test = store.findTest(id);
@@ -116,13 +107,13 @@ ApiResponse AdminApi::queryResults(const ApiRequest& request) {
   q.metric = request.queryParam("metric");
   q.from = timeParam(request, "from");
   q.to = timeParam(request, "to");
-  if (const auto limit = request.queryParam("limit")) {
-    std::size_t n = 0;
-    const auto [end, ec] = std::from_chars(limit->data(), limit->data() + limit->size(), n);
-    if (ec != std::errc() || end != limit->data() + limit->size() || n == 0 || n > kMaxQueryLimit)
-      throw ApiError(400, "query parameter 'limit' must be an integer in 1.." + std::to_string(kMaxQueryLimit));
-    q.limit = n;
-  }
+  std::optional<ExportFormat> exportAs;
+  if (const auto format = request.queryParam("format"); format && !(exportAs = exportFormatFromName(*format)))
+    throw ApiError(400, "query parameter 'format' must be csv or json");
+  // An export is a file to download: all matching results by default, more of them at most.
+  const std::size_t maxLimit = exportAs ? kMaxExportResults : kMaxQueryLimit;
+  q.limit = countParam(request, "limit", maxLimit).value_or(exportAs ? kMaxExportResults : q.limit);
+  if (exportAs) return exportResults(store_, q, *exportAs);
   const auto records = store_.queryResults(q);
   json::array results;
   results.reserve(records.size());

@@ -5,6 +5,7 @@
 #include <boost/json/stream_parser.hpp>
 
 #include <algorithm>
+#include <charconv>
 #include <cmath>
 
 namespace streamswarm::server {
@@ -130,6 +131,12 @@ ApiResponse jsonResponse(unsigned status, const json::value& body) {
   r.status = status;
   r.body = json::serialize(body);
   return r;
+}
+
+void appendShortest(std::string& out, double value) {
+  char buffer[32];
+  const auto [end, ec] = std::to_chars(buffer, buffer + sizeof buffer, value);
+  if (ec == std::errc()) out.append(buffer, end);
 }
 
 double secondsFromNs(std::int64_t ns) {

@@ -49,6 +49,10 @@ std::optional<std::int64_t> integralDouble(double d);
 
 ApiResponse jsonResponse(unsigned status, const boost::json::value& body);
 
+// The shortest text that reads back as `value` (std::to_chars): "0.1", "1e+300". JSON has no
+// NaN or infinity; callers writing JSON pass finite values only.
+void appendShortest(std::string& out, double value);
+
 // Seconds as a JSON number from nanoseconds, and back (rounded to the nanosecond).
 double secondsFromNs(std::int64_t ns);
 std::int64_t nsFromSeconds(double seconds);

@@ -115,6 +115,18 @@ class PublishingStore final : public Store {
     return inner_.deleteExpiredSessions(now, idleNs);
   }
 
+  void forEachResult(const ResultQuery& query, const std::function<bool(ResultRecord&)>& visit) override {
+    inner_.forEachResult(query, visit);
+  }
+  std::optional<SeriesData> querySeries(const SeriesQuery& query) override { return inner_.querySeries(query); }
+  std::optional<TestSeriesCatalog> describeTestSeries(const std::string& testId) override {
+    return inner_.describeTestSeries(testId);
+  }
+  std::unique_ptr<RollupPass> collectRollups(std::size_t maxRows) override { return inner_.collectRollups(maxRows); }
+  std::size_t applyRollups(const RollupPass& pass) override { return inner_.applyRollups(pass); }
+  std::size_t rollupBacklog() override { return inner_.rollupBacklog(); }
+  std::chrono::steady_clock::duration writeIdleFor() override { return inner_.writeIdleFor(); }
+
  private:
   void agentChanged(const std::string& id, bool online);
 

@@ -63,4 +63,12 @@ bool MetricBlobReader::next(PackedMetric& out) {
   return true;
 }
 
+std::optional<double> findMetric(std::span<const std::uint8_t> blob, std::uint64_t id, bool& ok) {
+  MetricBlobReader reader(blob);
+  for (PackedMetric m; reader.next(m);)
+    if (m.id == id) return m.value;
+  ok = reader.ok();
+  return std::nullopt;
+}
+
 }  // namespace streamswarm::server

@@ -8,6 +8,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <vector>
 
@@ -42,5 +43,8 @@ class MetricBlobReader {
   std::size_t pos_ = 1;
   bool ok_ = true;
 };
+
+// The value of metric `id` in a blob; none when it is absent. `ok` turns false on a malformed blob.
+std::optional<double> findMetric(std::span<const std::uint8_t> blob, std::uint64_t id, bool& ok);
 
 }  // namespace streamswarm::server

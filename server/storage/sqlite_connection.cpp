@@ -106,15 +106,23 @@ std::int64_t Cursor::integer(int column) const {
   return sqlite3_column_int64(stmt(), column);
 }
 
+double Cursor::real(int column) const {
+  return sqlite3_column_double(stmt(), column);
+}
+
 std::optional<std::int64_t> Cursor::optInteger(int column) const {
   if (isNull(column)) return std::nullopt;
   return integer(column);
 }
 
 std::string Cursor::text(int column) const {
+  return std::string(textView(column));
+}
+
+std::string_view Cursor::textView(int column) const {
   const auto* p = reinterpret_cast<const char*>(sqlite3_column_text(stmt(), column));
   if (!p) return {};
-  return std::string(p, static_cast<std::size_t>(sqlite3_column_bytes(stmt(), column)));
+  return {p, static_cast<std::size_t>(sqlite3_column_bytes(stmt(), column))};
 }
 
 std::optional<std::string> Cursor::optText(int column) const {
@@ -203,6 +211,15 @@ Transaction::~Transaction() {
 void Transaction::commit() {
   connection_.exec("COMMIT");
   done_ = true;
+}
+
+ReadSnapshot::ReadSnapshot(Connection& connection) : connection_(connection) {
+  connection_.exec("BEGIN");
+}
+
+ReadSnapshot::~ReadSnapshot() {
+  if (!sqlite3_get_autocommit(connection_.handle()))
+    sqlite3_exec(connection_.handle(), "ROLLBACK", nullptr, nullptr, nullptr);
 }
 
 }  // namespace streamswarm::server::sqlite

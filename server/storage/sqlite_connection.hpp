@@ -66,8 +66,10 @@ class Cursor {
 
   bool isNull(int column) const;
   std::int64_t integer(int column) const;
+  double real(int column) const;
   std::optional<std::int64_t> optInteger(int column) const;
   std::string text(int column) const;
+  std::string_view textView(int column) const;  // valid until the next step
   std::optional<std::string> optText(int column) const;
   std::span<const std::uint8_t> blob(int column) const;  // valid until the next step
 
@@ -126,6 +128,19 @@ class Transaction {
  private:
   Connection& connection_;
   bool done_ = false;
+};
+
+// BEGIN (deferred) on any connection: the statements run until it goes out of scope read one
+// snapshot, as WAL mode keeps it for them. Ends with ROLLBACK: it is for reading only.
+class ReadSnapshot {
+ public:
+  explicit ReadSnapshot(Connection& connection);
+  ~ReadSnapshot();
+  ReadSnapshot(const ReadSnapshot&) = delete;
+  ReadSnapshot& operator=(const ReadSnapshot&) = delete;
+
+ private:
+  Connection& connection_;
 };
 
 }  // namespace streamswarm::server::sqlite

@@ -121,9 +121,55 @@ CREATE TABLE sessions (
 CREATE INDEX sessions_user ON sessions (user_id);
 )sql";
 
+// Rollups of the results of tests, for charts (series_plan.hpp): rebuilt from results, never
+// written by ingest. A background worker reads results above rollup_state.watermark (rowid) on a
+// read snapshot and adds them in one short write transaction:
+//   rollups        per (test, metric, width_s, bucket, agent, target): count, min, max, sum of the
+//                  metric's finite values at each level a test keeps (rollupWidthsFor). The key
+//                  leads with what a chart asks for (a test's metric at one level over a bucket
+//                  range), so one range scan reads every series. bucket: start, Unix ns.
+//   rollup_series  (test, agent, target, metric) that have results: a test's metrics and series
+//                  without scanning its results.
+//   rollup_state   watermark: every results row at or below this rowid is in the rollups.
+//                  deletions: bumped by each transaction deleting results; the worker applies
+//                  what it read only if no deletion happened since (its rows may be gone).
+// results has no AUTOINCREMENT: after deleting its newest rows SQLite hands their rowids out
+// again, so a deleting transaction also lowers the watermark to the highest rowid left.
+constexpr const char* kSchemaRollups = R"sql(
+CREATE TABLE rollups (
+  test INTEGER NOT NULL,
+  metric INTEGER NOT NULL,
+  width_s INTEGER NOT NULL,
+  bucket INTEGER NOT NULL,
+  agent INTEGER NOT NULL,
+  target TEXT NOT NULL,
+  samples INTEGER NOT NULL,
+  min_value REAL NOT NULL,
+  max_value REAL NOT NULL,
+  sum_value REAL NOT NULL,
+  PRIMARY KEY (test, metric, width_s, bucket, agent, target)
+) WITHOUT ROWID;
+
+CREATE TABLE rollup_series (
+  test INTEGER NOT NULL,
+  agent INTEGER NOT NULL,
+  target TEXT NOT NULL,
+  metric INTEGER NOT NULL,
+  PRIMARY KEY (test, agent, target, metric)
+) WITHOUT ROWID;
+
+CREATE TABLE rollup_state (
+  id INTEGER PRIMARY KEY CHECK (id = 1),
+  watermark INTEGER NOT NULL,
+  deletions INTEGER NOT NULL
+);
+INSERT INTO rollup_state (id, watermark, deletions) VALUES (1, 0, 0);
+)sql";
+
 constexpr std::array kMigrations{
     Migration{1, kSchemaV1},
     Migration{2, kSchemaV2},
+    Migration{3, kSchemaRollups},
 };
 
 std::int64_t nowNs() {

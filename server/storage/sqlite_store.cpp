@@ -2,6 +2,7 @@
 
 #include "server/storage/metric_blob.hpp"
 #include "server/storage/sqlite_schema.hpp"
+#include "server/storage/sqlite_series.hpp"
 
 #include <boost/json.hpp>
 
@@ -162,7 +163,22 @@ TestRecord testFrom(const Cursor& c) {
 }  // namespace
 
 template <class F>
-auto SqliteStore::write(const char* what, const std::string& subject, F&& body) {
+auto SqliteStore::write(const char* what, const std::string& subject, F&& body, bool background) {
+  // Counted from before the lock: a write waiting for it counts as running (writeIdleFor). A
+  // background write (the rollups' own) does not end a quiet moment.
+  struct Activity {
+    SqliteStore& store;
+    bool background;
+    Activity(SqliteStore& s, bool b) : store(s), background(b) {
+      store.writesActive_.fetch_add(1, std::memory_order_relaxed);
+    }
+    ~Activity() {
+      if (!background)
+        store.lastWriteEnd_.store(std::chrono::steady_clock::now().time_since_epoch().count(),
+                                  std::memory_order_relaxed);
+      store.writesActive_.fetch_sub(1, std::memory_order_release);
+    }
+  } activity(*this, background);
   std::lock_guard lock(writeMutex_);
   try {
     return body(*writer_);
@@ -187,6 +203,7 @@ auto SqliteStore::read(const char* what, const std::string& subject, F&& body) {
 
 SqliteStore::SqliteStore(const std::string& path, SqliteStoreOptions options) : path_(path), options_(options) {
   if (options_.deleteChunkRows == 0) throw StoreError("open store " + path + ": deleteChunkRows must be positive");
+  if (options_.rollupPassWrites == 0) throw StoreError("open store " + path + ": rollupPassWrites must be positive");
   try {
     writer_ = std::make_unique<Connection>(path, Connection::Mode::kReadWrite);
     sqlite::migrate(*writer_);
@@ -535,11 +552,21 @@ bool SqliteStore::deleteTest(const std::string& id) {
   if (!rid) return false;
   for (bool more = true; more;) {
     more = write("delete results of test", id, [&](Connection& c) {
+      Transaction tx(c);
       Cursor q(c.statement("DELETE FROM results WHERE rowid IN (SELECT rowid FROM results WHERE test = ?1 LIMIT ?2)"));
       q.bindInt(1, *rid).bindInt(2, static_cast<std::int64_t>(options_.deleteChunkRows)).run();
-      return static_cast<std::size_t>(c.changes()) == options_.deleteChunkRows;
+      const auto deleted = static_cast<std::size_t>(c.changes());
+      sqlite::noteResultsDeleted(c);
+      tx.commit();
+      return deleted == options_.deleteChunkRows;
     });
     // std::mutex is not fair: relocking at once would starve the writers queued behind us.
+    if (more) std::this_thread::sleep_for(kDeleteChunkPause);
+  }
+  for (bool more = true; more;) {
+    more = write("delete rollups of test", id, [&](Connection& c) {
+      return sqlite::deleteRollupsOfTest(c, *rid, options_.deleteChunkRows) == options_.deleteChunkRows;
+    });
     if (more) std::this_thread::sleep_for(kDeleteChunkPause);
   }
   return write("delete test", id, [&](Connection& c) {
@@ -548,6 +575,9 @@ bool SqliteStore::deleteTest(const std::string& id) {
       Cursor q(c.statement("DELETE FROM results WHERE test = ?1"));
       q.bindInt(1, *rid).run();
     }
+    // The worker may have rolled up results that arrived while the chunks went.
+    sqlite::deleteRollupsOfTest(c, *rid, std::nullopt);
+    sqlite::noteResultsDeleted(c);
     bool deleted = false;
     {
       Cursor q(c.statement("DELETE FROM tests WHERE rid = ?1"));
@@ -676,31 +706,30 @@ void SqliteStore::scanResults(Connection& c, const ResultQuery& query, bool want
   while (q.next()) {
     std::optional<double> value;
     if (metricId) {
-      MetricBlobReader reader(q.blob(kMetrics));
-      PackedMetric m;
-      bool found = false;
-      while (!found && reader.next(m)) found = m.id == static_cast<std::uint64_t>(*metricId);
-      if (!reader.ok()) throw StoreError("corrupt metrics of result seq " + std::to_string(q.integer(kSeq)));
-      if (!found) continue;
-      value = m.value;
+      bool ok = true;
+      value = findMetric(q.blob(kMetrics), static_cast<std::uint64_t>(*metricId), ok);
+      if (!ok) throw StoreError("corrupt metrics of result seq " + std::to_string(q.integer(kSeq)));
+      if (!value) continue;
     }
     if (!row(q, value)) return;
   }
 }
 
-std::vector<ResultRecord> SqliteStore::queryResults(const ResultQuery& query) {
-  return read("query results", "", [&](Connection& c) {
-    std::vector<ResultRecord> out;
-    if (query.limit == 0) return out;
+void SqliteStore::forEachResult(const ResultQuery& query, const std::function<bool(ResultRecord&)>& visit) {
+  read("query results", "", [&](Connection& c) {
+    if (query.limit == 0) return;
+    std::size_t visited = 0;
+    ResultRecord r;  // reused: its strings keep their capacity from row to row
     scanResults(c, query, true, [&](Cursor& q, std::optional<double> metricValue) {
-      ResultRecord r;
       r.agentId = agentIds_.nameOf(c, q.integer(kAgent));
       r.seq = q.integer(kSeq);
+      r.testId.reset();
       if (!q.isNull(kTest)) r.testId = testIds_.nameOf(c, q.integer(kTest));
       r.plugin = pluginNames_.nameOf(c, q.integer(kPlugin));
       r.instance = q.text(kInstance);
       r.target = q.text(kTarget);
       r.timestamp = q.integer(kTs);
+      r.metrics.clear();
       if (metricValue) {
         r.metrics.emplace_back(*query.metric, *metricValue);
       } else {
@@ -712,11 +741,18 @@ std::vector<ResultRecord> SqliteStore::queryResults(const ResultQuery& query) {
       r.documentJson = q.optText(kDocument);
       r.documentSchema = static_cast<std::uint32_t>(q.integer(kDocumentSchema));
       r.error = q.text(kError);
-      out.push_back(std::move(r));
-      return out.size() < query.limit;
+      return visit(r) && ++visited < query.limit;
     });
-    return out;
   });
+}
+
+std::vector<ResultRecord> SqliteStore::queryResults(const ResultQuery& query) {
+  std::vector<ResultRecord> out;
+  forEachResult(query, [&](ResultRecord& r) {
+    out.push_back(std::move(r));
+    return true;
+  });
+  return out;
 }
 
 std::size_t SqliteStore::countResults(const ResultQuery& query) {
@@ -731,6 +767,44 @@ std::size_t SqliteStore::countResults(const ResultQuery& query) {
     });
     return n;
   });
+}
+
+// ---- Series -------------------------------------------------------------------------------------
+
+std::optional<SeriesData> SqliteStore::querySeries(const SeriesQuery& query) {
+  return read("query series of test", query.testId,
+              [&](Connection& c) { return sqlite::querySeries(c, query, metricNames_, agentIds_); });
+}
+
+std::optional<TestSeriesCatalog> SqliteStore::describeTestSeries(const std::string& testId) {
+  return read("describe series of test", testId,
+              [&](Connection& c) { return sqlite::describeTestSeries(c, testId, metricNames_, agentIds_); });
+}
+
+std::unique_ptr<RollupPass> SqliteStore::collectRollups(std::size_t maxRows) {
+  return read("roll up results", "", [&](Connection& c) {
+    return std::make_unique<sqlite::RollupPass>(sqlite::collectRollups(c, maxRows, options_.rollupPassWrites));
+  });
+}
+
+std::size_t SqliteStore::applyRollups(const RollupPass& pass) {
+  const auto* mine = dynamic_cast<const sqlite::RollupPass*>(&pass);
+  if (!mine) throw StoreError("apply rollups: the pass was not read by a SQLite store");
+  if (mine->rows() == 0) return 0;
+  return write(
+      "roll up results", "",
+      [&](Connection& c) { return sqlite::applyRollups(c, *mine) ? mine->rows() : std::size_t{0}; }, true);
+}
+
+std::chrono::steady_clock::duration SqliteStore::writeIdleFor() {
+  if (writesActive_.load(std::memory_order_acquire) > 0) return {};
+  const std::chrono::steady_clock::time_point end{
+      std::chrono::steady_clock::duration(lastWriteEnd_.load(std::memory_order_relaxed))};
+  return std::max(std::chrono::steady_clock::duration{}, std::chrono::steady_clock::now() - end);
+}
+
+std::size_t SqliteStore::rollupBacklog() {
+  return read("count results not rolled up", "", [&](Connection& c) { return sqlite::rollupBacklog(c); });
 }
 
 std::unique_ptr<Store> openSqliteStore(const std::string& path) {

@@ -7,6 +7,8 @@
 #include "server/storage/sqlite_connection.hpp"
 #include "server/storage/store.hpp"
 
+#include <atomic>
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -26,6 +28,10 @@ struct SqliteStoreOptions {
   // take the write lock in between (measured ~300k rows/s: ~30 ms per chunk, where deleting a
   // million results at once would hold every writer off for seconds).
   std::size_t deleteChunkRows = 10'000;
+  // A rollup pass stops reading results once they make this many rows to write (bucket upserts,
+  // new series): it bounds the pass's write transaction (~5 ms here) however sparse the series,
+  // where 20,000 results of one-off targets would make a million upserts.
+  std::size_t rollupPassWrites = 5'000;
 };
 
 class SqliteStore final : public Store {
@@ -72,11 +78,18 @@ class SqliteStore final : public Store {
   bool deleteSession(const std::string& id) override;
   std::size_t deleteUserSessions(const std::string& userId, const std::string& keep) override;
   std::size_t deleteExpiredSessions(TimeNs now, TimeNs idleNs) override;
+  void forEachResult(const ResultQuery& query, const std::function<bool(ResultRecord&)>& visit) override;
+  std::optional<SeriesData> querySeries(const SeriesQuery& query) override;
+  std::optional<TestSeriesCatalog> describeTestSeries(const std::string& testId) override;
+  std::unique_ptr<RollupPass> collectRollups(std::size_t maxRows) override;
+  std::size_t applyRollups(const RollupPass& pass) override;
+  std::size_t rollupBacklog() override;
+  std::chrono::steady_clock::duration writeIdleFor() override;
 
  private:
   // Runs `body` on the write connection, under the write lock.
   template <class F>
-  auto write(const char* what, const std::string& subject, F&& body);
+  auto write(const char* what, const std::string& subject, F&& body, bool background = false);
   // Runs `body` on a read connection (the write connection when there is no pool).
   template <class F>
   auto read(const char* what, const std::string& subject, F&& body);
@@ -89,6 +102,8 @@ class SqliteStore final : public Store {
   SqliteStoreOptions options_;
 
   std::mutex writeMutex_;
+  std::atomic<int> writesActive_{0};           // running or waiting for writeMutex_
+  std::atomic<std::int64_t> lastWriteEnd_{0};  // steady_clock ticks
   std::unique_ptr<sqlite::Connection> writer_;
   std::vector<std::uint8_t> blob_;  // guarded by writeMutex_: ingest's packing buffer, reused
 

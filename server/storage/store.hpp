@@ -1,7 +1,10 @@
 #pragma once
 
 #include "server/storage/records.hpp"
+#include "server/storage/series_records.hpp"
 
+#include <chrono>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <span>
@@ -15,6 +18,15 @@ namespace streamswarm::server {
 class StoreError : public std::runtime_error {
  public:
   using std::runtime_error::runtime_error;
+};
+
+// What a store read for one pass of rolling up results (Store::collectRollups); only the store that
+// made it knows what is inside.
+class RollupPass {
+ public:
+  virtual ~RollupPass() = default;
+  virtual std::size_t rows() const = 0;  // results it moves past (a store may count deleted ones); 0: nothing new
+  virtual bool more() const = 0;         // it stopped at a limit: more results are waiting
 };
 
 // Everything the server keeps. SQLite by default; PostgreSQL later, behind the same interface.
@@ -71,6 +83,41 @@ class Store {
   // Ends every session of a user but `keep` (e.g. after a password change); returns how many.
   virtual std::size_t deleteUserSessions(const std::string& userId, const std::string& keep) = 0;
   virtual std::size_t deleteExpiredSessions(TimeNs now, TimeNs idleNs) = 0;
+
+  // ---- Series: charts and exports of a test's results ----
+  // The results queryResults would return, handed to `visit` one at a time until it returns
+  // false (it may move from the record): an export never holds them all.
+  virtual void forEachResult(const ResultQuery& query, const std::function<bool(ResultRecord&)>& visit) = 0;
+  // One metric of a test over time, per (agent, target), in at most query.points buckets of
+  // count/min/avg/max (the raw samples when the range holds no more than that); none when the
+  // test does not exist.
+  virtual std::optional<SeriesData> querySeries(const SeriesQuery& query) = 0;
+  // The metrics and series stored for a test; none when it does not exist.
+  virtual std::optional<TestSeriesCatalog> describeTestSeries(const std::string& testId) = 0;
+  // Rolling the results stored since the last pass into the aggregates querySeries reads (which
+  // reads the results not rolled up yet raw, so its answers never lag), in two steps a caller may
+  // run on different threads: RollupWorker reads at a low CPU priority and writes at the normal
+  // one, so a starved reader never holds the write lock. collectRollups reads up to `maxRows`
+  // results on a read snapshot; applyRollups writes that in one short transaction and returns the
+  // results it covered, or 0 when results were deleted since (collect again). Ingest waits for
+  // neither.
+  virtual std::unique_ptr<RollupPass> collectRollups(std::size_t maxRows) = 0;
+  virtual std::size_t applyRollups(const RollupPass& pass) = 0;
+  // Both steps on this thread (a few attempts when deletions get in the way); 0 when caught up.
+  std::size_t rollUpResults(std::size_t maxRows) {
+    constexpr int kAttempts = 3;
+    for (int attempt = 0; attempt < kAttempts; ++attempt) {
+      const auto pass = collectRollups(maxRows);
+      if (pass->rows() == 0) return 0;
+      if (const auto applied = applyRollups(*pass)) return applied;
+    }
+    return 0;
+  }
+  // Results stored and not rolled up yet.
+  virtual std::size_t rollupBacklog() = 0;
+  // How long no write has been running or waiting to run (zero while one is): background writers
+  // (RollupWorker) wait for a quiet moment, so ingest goes first.
+  virtual std::chrono::steady_clock::duration writeIdleFor() = 0;
 };
 
 // Opens (creating and migrating as needed) the SQLite database at `path`.

@@ -2,11 +2,13 @@
 // the interface promises, without SQLite; the real store has its own tests.
 #pragma once
 
+#include "server/storage/series_plan.hpp"
 #include "server/storage/store.hpp"
 
 #include <algorithm>
 #include <map>
 #include <mutex>
+#include <set>
 
 namespace streamswarm::server::testing {
 
@@ -157,6 +159,8 @@ class FakeStore : public Store {
         continue;
       if (out.size() >= q.limit) break;
       out.push_back(r);
+      if (q.metric)  // as the real store: only the metric asked for
+        std::erase_if(out.back().metrics, [&](const auto& m) { return m.first != *q.metric; });
     }
     return out;
   }
@@ -228,10 +232,78 @@ class FakeStore : public Store {
       return entry.second.expiresAt <= now || entry.second.lastSeen <= now - idleNs;
     });
   }
+  // Series: the same plan and builder as the SQLite store, over every raw sample (no rollups).
+  void forEachResult(const ResultQuery& q, const std::function<bool(ResultRecord&)>& visit) override {
+    for (auto& r : queryResults(q))
+      if (!visit(r)) return;
+  }
+  std::optional<SeriesData> querySeries(const SeriesQuery& q) override {
+    std::lock_guard lock(mutex_);
+    const auto test = tests_.find(q.testId);
+    if (test == tests_.end()) return std::nullopt;
+    SeriesData nothing{.from = q.from, .to = q.to, .bucketNs = 0, .downsampled = false, .series = {}};
+    struct Sample {
+      std::int64_t agent;
+      const std::string* target;
+      TimeNs ts;
+      double value;
+    };
+    std::vector<std::string> agents;  // builder keys are indexes into this
+    std::vector<Sample> samples;
+    std::optional<TimeNs> first, last;
+    for (const auto& r : results_) {
+      if (r.testId != q.testId) continue;
+      first = std::min(first.value_or(r.timestamp), r.timestamp);
+      last = std::max(last.value_or(r.timestamp), r.timestamp);
+      if ((q.agentId && r.agentId != *q.agentId) || (q.target && r.target != *q.target)) continue;
+      for (const auto& [name, value] : r.metrics) {
+        if (name != q.metric) continue;
+        const auto agent = std::find(agents.begin(), agents.end(), r.agentId) - agents.begin();
+        if (agent == static_cast<std::ptrdiff_t>(agents.size())) agents.push_back(r.agentId);
+        samples.push_back({agent, &r.target, r.timestamp, value});
+      }
+    }
+    if ((!q.from || !q.to) && !first) return nothing;
+    const TimeNs from = q.from.value_or(first.value_or(0)), to = q.to.value_or(last.value_or(0) + 1);
+    if (from >= to) return nothing;
+    const auto agentName = [&](std::int64_t i) { return agents.at(static_cast<std::size_t>(i)); };
+    const auto plan = planSeries(from, to, q.points, rollupWidthsFor(test->second.intervalNs));
+    if (plan.levelNs > 0) {
+      SeriesBuilder buckets(plan, 0);
+      for (const auto& s : samples) buckets.addSample(s.agent, *s.target, s.ts, s.value);
+      if (buckets.samples() > q.points) return buckets.downsampled(agentName);
+    }
+    SeriesBuilder raw(planSeries(from, to, q.points, {}), q.points);
+    for (const auto& s : samples)
+      if (s.ts >= from && s.ts < to) raw.addSample(s.agent, *s.target, s.ts, s.value);
+    return raw.answer(agentName, from, to);
+  }
+  std::optional<TestSeriesCatalog> describeTestSeries(const std::string& testId) override {
+    std::lock_guard lock(mutex_);
+    if (!tests_.count(testId)) return std::nullopt;
+    std::set<std::string> metrics;
+    std::set<std::pair<std::string, std::string>> series;
+    for (const auto& r : results_) {
+      if (r.testId != testId) continue;
+      series.emplace(r.agentId, r.target);
+      for (const auto& m : r.metrics) metrics.insert(m.first);
+    }
+    return TestSeriesCatalog{{metrics.begin(), metrics.end()}, {series.begin(), series.end()}};
+  }
+  // Nothing to roll up: series are read raw.
+  std::unique_ptr<RollupPass> collectRollups(std::size_t) override { return std::make_unique<NothingNew>(); }
+  std::size_t applyRollups(const RollupPass&) override { return 0; }
+  std::size_t rollupBacklog() override { return 0; }
+  std::chrono::steady_clock::duration writeIdleFor() override { return std::chrono::hours(1); }
 
   int stateChanges = 0;  // setTestState calls, to see that a tick with nothing due writes nothing
 
  private:
+  struct NothingNew : RollupPass {
+    std::size_t rows() const override { return 0; }
+    bool more() const override { return false; }
+  };
+
   template <class Map>
   static std::optional<typename Map::mapped_type> find(const Map& m, const std::string& id) {
     const auto it = m.find(id);

@@ -8,6 +8,7 @@
 #include "server/auth/token_issuer.hpp"
 #include "server/auth/web_access.hpp"
 #include "server/scheduler/tests_notifier.hpp"
+#include "tests/server/api/api_request.hpp"
 #include "tests/server/api/sample_agents.hpp"
 #include "tests/server/fake_store.hpp"
 
@@ -50,15 +51,8 @@ struct Api {
 
   ApiResponse call(const std::string& method, const std::string& target, const std::string& body,
                    const std::string& token) {
-    ApiRequest req;
-    req.method = method;
-    const auto q = target.find('?');
-    req.path = target.substr(0, q);
-    if (q != std::string::npos) req.query = target.substr(q + 1);
-    req.body = body;
-    if (!token.empty()) req.authorization = "Bearer " + token;
     std::optional<ApiResponse> answer;
-    router.dispatch(std::move(req), [&](ApiResponse r) { answer = std::move(r); });
+    router.dispatch(apiRequest(method, target, body, token), [&](ApiResponse r) { answer = std::move(r); });
     io.restart();
     io.run();  // completes long polls answered "at once" (they are posted)
     BOOST_REQUIRE(answer);

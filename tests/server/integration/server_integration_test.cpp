@@ -352,3 +352,69 @@ BOOST_AUTO_TEST_CASE(connections_beyond_the_limit_get_503) {
   second->close();
   BOOST_TEST(eventually([&] { return s.client()->get("/healthz").status == 200u; }));
 }
+
+BOOST_FIXTURE_TEST_CASE(charts_and_exports_of_a_test, Server) {
+  auto a = agent();
+  const auto test = createTest();
+  // 3,000 results 5 s apart (the test's interval): about four hours.
+  constexpr std::int64_t kResults = 3'000;
+  constexpr std::int64_t kStartNs = 1'795'000'000'000'000'000;
+  std::vector<std::string> results;
+  for (std::int64_t i = 0; i < kResults; ++i)
+    results.push_back(json::serialize(
+        json::object{{"seq", i + 1},
+                     {"test_id", test},
+                     {"plugin", "ping"},
+                     {"target", "127.0.0.1"},
+                     {"timestamp", streamswarm::core::rfc3339(kStartNs + i * 5'000'000'000)},
+                     {"metrics", json::object{{"rtt_avg_ms", static_cast<double>(i % 100)}, {"loss_ratio", 0}}}}));
+  const auto posted = a.client->post(a.path("/results"), batch(results));
+  BOOST_TEST_REQUIRE(posted.status == 200u, posted.body);
+
+  const auto metrics = parse(admin->get("/api/v1/tests/" + test + "/metrics"));
+  BOOST_TEST(str(metrics.at("metrics").as_array()[0].at("name")) == "rtt_avg_ms");
+  BOOST_TEST(str(metrics.at("metrics").as_array()[0].at("unit")) == "ms");
+  BOOST_TEST(json::serialize(metrics.at("series")) ==
+             json::serialize(json::array{json::object{{"agent", a.id}, {"target", "127.0.0.1"}}}));
+
+  // Whatever the rollup worker has reached, every sample is in the chart, once.
+  const auto chart = [&] {
+    const auto r = admin->get("/api/v1/tests/" + test + "/series?metric=rtt_avg_ms&points=100");
+    BOOST_TEST_REQUIRE(r.status == 200u, r.body);
+    const auto o = parse(r);
+    BOOST_TEST(o.at("downsampled").as_bool());
+    std::int64_t count = 0;
+    double low = 1e9, high = -1e9;
+    for (const auto& p : o.at("series").as_array().at(0).at("points").as_array()) {
+      count += p.as_array()[4].as_int64();
+      low = std::min(low, p.as_array()[1].to_number<double>());
+      high = std::max(high, p.as_array()[3].to_number<double>());
+    }
+    BOOST_TEST(count == kResults);
+    BOOST_TEST(low == 0);
+    BOOST_TEST(high == 99);
+    BOOST_TEST(o.at("series").as_array().at(0).at("points").as_array().size() <= 100u);
+    return r.body;
+  };
+  chart();
+  std::this_thread::sleep_for(1s);  // the worker polls every 200 ms: rolled up by now, or nearly
+  const auto rolledUp = chart();
+  BOOST_TEST(client()->get("/api/v1/tests/" + test + "/series?metric=rtt_avg_ms").status == 401u);
+  BOOST_TEST(admin->get("/api/v1/tests/" + test + "/series?metric=nope").status == 400u);
+
+  const auto csv = admin->get("/api/v1/results?test=" + test + "&format=csv");
+  BOOST_TEST_REQUIRE(csv.status == 200u);
+  BOOST_TEST(csv.header("Content-Type") == "text/csv; charset=utf-8");
+  BOOST_TEST(csv.header("Content-Disposition") == "attachment; filename=\"results-" + test + ".csv\"");
+  BOOST_TEST(csv.body.starts_with("timestamp,agent,target,metric,value,error\r\n"));
+  BOOST_TEST(std::count(csv.body.begin(), csv.body.end(), '\n') == 1 + 2 * kResults);
+
+  // The rollups are in the database: a restarted server answers the same.
+  server->stop();
+  start();
+  BOOST_TEST(chart() == rolledUp);
+
+  BOOST_TEST(admin->del("/api/v1/tests/" + test).status == 204u);
+  BOOST_TEST(admin->get("/api/v1/tests/" + test + "/series?metric=rtt_avg_ms").status == 404u);
+  BOOST_TEST(server->process().err().find("rollups:") == std::string::npos, server->process().err());
+}
