@@ -9,6 +9,7 @@
 #include "server/api/agent_api.hpp"
 #include "server/api/live_events.hpp"
 #include "server/api/public_api.hpp"
+#include "server/api/series_api.hpp"
 #include "server/api/web_api.hpp"
 #include "server/auth/login_throttle.hpp"
 #include "server/auth/sessions.hpp"
@@ -97,6 +98,7 @@ struct World {
   AdminApi adminApi{store, access, clock, [] {}};
   WebApi webApi{store,    access, sessions,
                 throttle, clock,  ServerSettings{"9.8.7", "/var/lib/ss.db", false, 30 * kSecond}};
+  SeriesApi seriesApi{store, access};
   Router router;
 
   std::map<Caller, Credential> credentials;
@@ -108,6 +110,7 @@ struct World {
     adminApi.addRoutes(router);
     webApi.addRoutes(router);
     events.addRoutes(router, access);
+    seriesApi.addRoutes(router);
     addWebRoutes(router, WebRoots{"/nonexistent/web", "/nonexistent/bootstrap5", "/nonexistent/chart.js"});
 
     addUser("u-vera", "vera", "viewer");
@@ -268,6 +271,9 @@ const Row kTable[] = {
     {"DELETE", "/api/v1/tests/{test}", "", {401, 403, 204, 204, 403, 204, 204}},
     {"POST", "/api/v1/tests/{test}/stop", "", {401, 403, 200, 200, 403, 200, 200}},
     {"GET", "/api/v1/results?test={test}", "", {401, 200, 200, 200, 200, 200, 200}},
+    {"GET", "/api/v1/results?test={test}&format=csv", "", {401, 200, 200, 200, 200, 200, 200}},
+    {"GET", "/api/v1/tests/{test}/metrics", "", {401, 200, 200, 200, 200, 200, 200}},
+    {"GET", "/api/v1/tests/{test}/series?metric=rtt_avg_ms", "", {401, 200, 200, 200, 200, 200, 200}},
     {"GET", "/api/v1/agents", "", {401, 200, 200, 200, 200, 200, 200}},
     {"POST", "/api/v1/agents/{agent}/revoke", "", {401, 403, 200, 200, 403, 200, 200}},
     {"POST", "/api/v1/enrollment-tokens", R"({"name":"new"})", {401, 403, 403, 201, 403, 403, 201}},
