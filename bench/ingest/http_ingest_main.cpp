@@ -4,6 +4,7 @@
 // the ratio to raw (also by CPU time, steadier on a busy machine), request latency p50/p99 over all
 // rounds, and the ratio to the Python original's ~30 results/s on this machine.
 // Targets (issue 3): >= 20,000 results/s sustained and >= 40 % of the raw insert rate.
+#include "bench/bench_options.hpp"
 #include "bench/ingest/raw_insert.hpp"
 #include "bench/ingest/realistic_results.hpp"
 #include "core/probe_result.hpp"
@@ -39,7 +40,6 @@ constexpr double kTargetResultsPerSecond = 20'000;
 constexpr double kTargetRawRatio = 0.40;
 constexpr double kPythonOriginalResultsPerSecond = 30;  // the Python original's client-to-server ingest here
 constexpr int kExitFail = 1;
-constexpr int kExitCannotRun = 2;
 
 struct Server {
   std::unique_ptr<ts::Process> process;
@@ -234,17 +234,7 @@ int main(int argc, char** argv) {
       "bin-dir", po::value(&binDir), "where streamswarm-server is (default: ../bin beside this program)")(
       "check", "exit 1 when a target is missed");
   po::variables_map vm;
-  try {
-    po::store(po::parse_command_line(argc, argv, desc), vm);
-    po::notify(vm);
-  } catch (const po::error& e) {
-    std::cerr << e.what() << "\n" << desc;
-    return kExitCannotRun;
-  }
-  if (vm.count("help")) {
-    std::cout << desc;
-    return 0;
-  }
+  if (const auto exit = parseOptions(argc, argv, desc, vm)) return *exit;
   if (rounds < 1) {
     std::cerr << "bench_http_ingest: --rounds must be positive\n";
     return kExitCannotRun;
