@@ -5,12 +5,12 @@
 #include "server/api/agent_api.hpp"
 #include "server/api/live_events.hpp"
 #include "server/api/public_api.hpp"
-#include "server/api/web_api.hpp"
 #include "server/api/rfc3339.hpp"
+#include "server/api/series_api.hpp"
+#include "server/api/web_api.hpp"
 #include "server/auth/login_throttle.hpp"
 #include "server/auth/password_hasher.hpp"
 #include "server/auth/sessions.hpp"
-#include "server/api/series_api.hpp"
 #include "server/auth/token_issuer.hpp"
 #include "server/auth/web_access.hpp"
 #include "server/http/http_server.hpp"
@@ -269,9 +269,8 @@ int serve(const std::vector<std::string>& args) {
     const auto host = listen.host.find(':') != std::string::npos ? "[" + listen.host + "]" : listen.host;
     std::printf("listening on %s://%s:%u\n", server.tls() ? "https" : "http", host.c_str(), port);
     if (firstAdminPassword)
-      std::printf(
-          "streamswarm-server: created user 'admin' with password '%s' (shown once; change it under Profile)\n",
-          firstAdminPassword->c_str());
+      std::printf("streamswarm-server: created user 'admin' with password '%s' (shown once; change it under Profile)\n",
+                  firstAdminPassword->c_str());
     std::fflush(stdout);
     core::logLine(core::LogLevel::kInfo, "streamswarm-server " STREAMSWARM_VERSION ", database " + dbPath + ", " +
                                              std::to_string(threads) + " I/O thread(s)");

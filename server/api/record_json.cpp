@@ -94,12 +94,12 @@ json::object agentJson(const AgentRecord& a) {
 
 json::object tokenJson(const TokenRecord& t) {
   json::object o{{"id", t.id},
-                      {"kind", t.kind == TokenKind::kAdmin ? "admin" : "enrollment"},
-                      {"name", t.name},
-                      {"created", formatRfc3339(t.createdAt)},
-                      {"expires", optionalTime(t.expiresAt)},
-                      {"uses_left", t.usesLeft ? json::value(*t.usesLeft) : json::value(nullptr)},
-                      {"revoked", t.revoked}};
+                 {"kind", t.kind == TokenKind::kAdmin ? "admin" : "enrollment"},
+                 {"name", t.name},
+                 {"created", formatRfc3339(t.createdAt)},
+                 {"expires", optionalTime(t.expiresAt)},
+                 {"uses_left", t.usesLeft ? json::value(*t.usesLeft) : json::value(nullptr)},
+                 {"revoked", t.revoked}};
   if (t.kind == TokenKind::kAdmin) o["role"] = t.role;
   return o;
 }

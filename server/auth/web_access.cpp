@@ -41,8 +41,8 @@ Principal WebAccess::fromSession(const ApiRequest& request) {
 Principal WebAccess::require(const ApiRequest& request, Role needed) {
   auto p = request.authorization.empty() ? fromSession(request) : fromToken(request);
   if (p.role < needed)
-    throw ApiError(403, std::string("this needs the ") + roleName(needed) + " role; " + p.name + " is " +
-                            roleName(p.role));
+    throw ApiError(403,
+                   std::string("this needs the ") + roleName(needed) + " role; " + p.name + " is " + roleName(p.role));
   return p;
 }
 

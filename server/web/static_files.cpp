@@ -34,13 +34,17 @@ bool within(const fs::path& root, const fs::path& file) {
 }  // namespace
 
 const char* contentTypeFor(const fs::path& file) {
-  static const std::map<std::string, const char*> kTypes{
-      {".html", "text/html; charset=utf-8"},  {".js", "text/javascript; charset=utf-8"},
-      {".mjs", "text/javascript; charset=utf-8"}, {".css", "text/css; charset=utf-8"},
-      {".json", "application/json"},          {".map", "application/json"},
-      {".svg", "image/svg+xml"},              {".png", "image/png"},
-      {".ico", "image/x-icon"},               {".woff2", "font/woff2"},
-      {".txt", "text/plain; charset=utf-8"}};
+  static const std::map<std::string, const char*> kTypes{{".html", "text/html; charset=utf-8"},
+                                                         {".js", "text/javascript; charset=utf-8"},
+                                                         {".mjs", "text/javascript; charset=utf-8"},
+                                                         {".css", "text/css; charset=utf-8"},
+                                                         {".json", "application/json"},
+                                                         {".map", "application/json"},
+                                                         {".svg", "image/svg+xml"},
+                                                         {".png", "image/png"},
+                                                         {".ico", "image/x-icon"},
+                                                         {".woff2", "font/woff2"},
+                                                         {".txt", "text/plain; charset=utf-8"}};
   const auto it = kTypes.find(file.extension().string());
   return it == kTypes.end() ? "application/octet-stream" : it->second;
 }

@@ -3,11 +3,11 @@
 // operation described there is routed: the document cannot drift from the code unnoticed.
 #include "server/api/admin_api.hpp"
 #include "server/api/agent_api.hpp"
-#include "server/api/openapi_document.hpp"
 #include "server/api/live_events.hpp"
+#include "server/api/openapi_document.hpp"
 #include "server/api/public_api.hpp"
-#include "server/api/web_api.hpp"
 #include "server/api/series_api.hpp"
+#include "server/api/web_api.hpp"
 #include "server/auth/web_access.hpp"
 #include "server/scheduler/tests_notifier.hpp"
 #include "tests/server/fake_store.hpp"
