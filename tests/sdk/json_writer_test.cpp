@@ -25,6 +25,16 @@ BOOST_AUTO_TEST_CASE(strings_are_escaped_and_round_trip) {
   BOOST_TEST(std::string(parsed.at("k\"ey\n").as_string()) == nasty);
 }
 
+BOOST_AUTO_TEST_CASE(every_ascii_character_round_trips_wherever_it_stands) {
+  std::string all;
+  for (int c = 1; c < 128; ++c) all += static_cast<char>(c);
+  for (const std::string& s : {std::string(), all, all + all, std::string("\"\\\n"), "x" + all + "y"}) {
+    JsonWriter w;
+    w.beginArray().value(s).endArray();
+    BOOST_TEST(std::string(json::parse(w.str()).as_array().at(0).as_string()) == s);
+  }
+}
+
 BOOST_AUTO_TEST_CASE(nesting_and_commas) {
   JsonWriter w;
   w.beginObject().field("a", 1);

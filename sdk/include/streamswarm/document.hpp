@@ -48,11 +48,11 @@ class JsonWriter {
     });
   }
   JsonWriter& value(std::int64_t i) {
-    return raw([&] { out_ += std::to_string(i); });
+    return raw([&] { appendInteger(i); });
   }
   JsonWriter& value(int i) { return value(static_cast<std::int64_t>(i)); }
   JsonWriter& value(std::uint64_t u) {
-    return raw([&] { out_ += std::to_string(u); });
+    return raw([&] { appendInteger(u); });
   }
   JsonWriter& null() {
     return raw([&] { out_ += "null"; });
@@ -113,28 +113,36 @@ class JsonWriter {
     return *this;
   }
 
+  // Characters that need no escape are copied in runs, not one at a time.
   void appendString(std::string_view s) {
     out_ += '"';
-    for (const char ch : s) {
-      const auto c = static_cast<unsigned char>(ch);
+    std::size_t plain = 0;  // the first character not copied yet
+    for (std::size_t i = 0; i < s.size(); ++i) {
+      const auto c = static_cast<unsigned char>(s[i]);
+      if (c >= 0x20 && c != '"' && c != '\\') continue;
+      out_.append(s.data() + plain, i - plain);
+      plain = i + 1;
       switch (c) {
         case '"': out_ += "\\\""; break;
         case '\\': out_ += "\\\\"; break;
         case '\n': out_ += "\\n"; break;
         case '\r': out_ += "\\r"; break;
         case '\t': out_ += "\\t"; break;
-        default:
-          if (c < 0x20) {
-            static constexpr char kHex[] = "0123456789abcdef";
-            out_ += "\\u00";
-            out_ += kHex[c >> 4];
-            out_ += kHex[c & 0xf];
-          } else {
-            out_ += ch;
-          }
+        default: {
+          static constexpr char kHex[] = "0123456789abcdef";
+          const char escaped[] = {'\\', 'u', '0', '0', kHex[c >> 4], kHex[c & 0xf]};
+          out_.append(escaped, sizeof escaped);
+        }
       }
     }
+    out_.append(s.data() + plain, s.size() - plain);
     out_ += '"';
+  }
+
+  template <class Integer>
+  void appendInteger(Integer i) {
+    char buffer[24];  // the longest 64-bit integer has 20 digits and a sign
+    out_.append(buffer, std::to_chars(buffer, buffer + sizeof buffer, i).ptr);
   }
 
   std::string out_;
