@@ -16,9 +16,17 @@ std::uint16_t onesAdd(std::uint16_t a, std::uint16_t b) {
 }  // namespace
 
 InetChecksum& InetChecksum::add(Bytes bytes) {
-  for (const auto byte : bytes) {
-    sum_ += odd_ ? byte : static_cast<std::uint64_t>(byte) << 8;
-    odd_ = !odd_;
+  std::size_t i = 0;
+  if (odd_ && !bytes.empty()) {  // the low byte of the word the last piece began
+    sum_ += bytes[0];
+    odd_ = false;
+    i = 1;
+  }
+  // Whole 16-bit words, big-endian: the sum cannot overflow 64 bits before fold().
+  for (; i + 1 < bytes.size(); i += 2) sum_ += static_cast<std::uint64_t>(bytes[i]) << 8 | bytes[i + 1];
+  if (i < bytes.size()) {
+    sum_ += static_cast<std::uint64_t>(bytes[i]) << 8;
+    odd_ = true;
   }
   return *this;
 }

@@ -40,6 +40,26 @@ BOOST_AUTO_TEST_CASE(odd_length_pads_with_zero_and_pieces_add_up) {
     BOOST_TEST(InetChecksum().add(all.first(split)).add(all.subspan(split)).value() == inetChecksum(bytes));
 }
 
+BOOST_AUTO_TEST_CASE(pieces_of_any_length_add_up_to_the_word_sum) {
+  std::mt19937 random(11);
+  for (int round = 0; round < 500; ++round) {
+    std::vector<std::uint8_t> data(random() % 300);
+    for (auto& b : data) b = static_cast<std::uint8_t>(random());
+    // RFC 1071 by the letter: big-endian 16-bit words, an odd last byte padded with zero.
+    std::uint64_t words = 0;
+    for (std::size_t i = 0; i < data.size(); i += 2)
+      words += std::uint64_t{data[i]} << 8 | (i + 1 < data.size() ? data[i + 1] : 0);
+    while (words >> 16) words = (words & 0xffff) + (words >> 16);
+    InetChecksum pieces;
+    for (std::size_t at = 0; at < data.size();) {
+      const auto n = std::min<std::size_t>(data.size() - at, random() % 7);
+      pieces.add(Bytes(data).subspan(at, n));
+      at += n;
+    }
+    BOOST_TEST_REQUIRE(pieces.value() == static_cast<std::uint16_t>(~words));
+  }
+}
+
 BOOST_AUTO_TEST_CASE(a_packet_with_its_checksum_sums_to_zero) {
   const auto reply = hexFixture("ping/ipv4_echo_reply.hex");
   BOOST_TEST(inetChecksum(Bytes(reply).first(20)) == 0);    // the IPv4 header
