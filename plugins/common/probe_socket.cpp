@@ -9,12 +9,16 @@
 #include <net/if.h>
 #include <netinet/icmp6.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <ctime>
+#include <optional>
+#include <thread>
 
 namespace streamswarm::netprobe {
 namespace {
@@ -388,6 +392,65 @@ IcmpSocketChoice openIcmpSocket(Family family, IcmpSocketPreference preference, 
     datagram = {true, opened.error};
   }
   return {nullptr, currentIcmpPrivilegeError(family, raw, datagram)};
+}
+
+namespace {
+
+std::int64_t realtimeNs() {
+  timespec t{};
+  ::clock_gettime(CLOCK_REALTIME, &t);
+  return std::int64_t{t.tv_sec} * 1'000'000'000 + t.tv_nsec;
+}
+
+// Sends one byte to the connected-to-itself socket `fd` and reads it back: whether the kernel's
+// receive time came before send() returned; none when the round trip failed.
+std::optional<bool> stampedOnArrival(int fd, std::chrono::milliseconds wait) {
+  const char byte = 0;
+  if (::send(fd, &byte, 1, 0) != 1) return std::nullopt;
+  const auto sent = realtimeNs();
+  pollfd p{fd, POLLIN, 0};
+  if (::poll(&p, 1, static_cast<int>(wait.count())) != 1) return std::nullopt;
+  char data[8];
+  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(timespec))];
+  iovec iov{data, sizeof data};
+  msghdr msg{};
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  msg.msg_control = control;
+  msg.msg_controllen = sizeof control;
+  if (::recvmsg(fd, &msg, MSG_DONTWAIT) < 0) return std::nullopt;
+  for (auto* c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c))
+    if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_TIMESTAMPNS) {
+      timespec t{};
+      std::memcpy(&t, CMSG_DATA(c), sizeof t);
+      return std::int64_t{t.tv_sec} * 1'000'000'000 + t.tv_nsec <= sent;
+    }
+  return std::nullopt;
+}
+
+}  // namespace
+
+bool awaitReceiveTimestamps(std::chrono::microseconds limit) {
+  using Clock = std::chrono::steady_clock;
+  const auto start = Clock::now();
+  const auto deadline = start + limit;
+  const int fd = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  std::optional<bool> on;
+  if (fd >= 0) {
+    sockaddr_in self{};
+    self.sin_family = AF_INET;
+    self.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t length = sizeof self;
+    const int yes = 1;
+    auto* address = reinterpret_cast<sockaddr*>(&self);
+    if (::bind(fd, address, sizeof self) == 0 && ::getsockname(fd, address, &length) == 0 &&
+        ::connect(fd, address, sizeof self) == 0 && ::setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &yes, sizeof yes) == 0)
+      while ((on = stampedOnArrival(fd, std::chrono::milliseconds(1))) && !*on && Clock::now() < deadline)
+        std::this_thread::sleep_for(std::chrono::microseconds(100));
+    ::close(fd);
+  }
+  if (!on) std::this_thread::sleep_until(std::min(deadline, start + kTimestampWarmup));
+  return on.value_or(false);
 }
 
 }  // namespace streamswarm::netprobe

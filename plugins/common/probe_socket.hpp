@@ -28,10 +28,18 @@ constexpr int kReceiveBufferBytes = 4 << 20;
 
 // The kernel switches receive timestamping on system-wide from a work queue when the first socket
 // asks for it, so a packet arriving in the first moments may carry no kernel time (the probes then
-// time it in user space, and count how many were kernel-timed). The work runs within a millisecond
-// unless the machine is very busy: a newly opened socket waits this long before its first probe.
-// Sockets are kept across runs, so an agent pays this once.
-constexpr std::chrono::milliseconds kTimestampWarmup{2};
+// time it in user space, and count how many were kernel-timed). Sockets are kept across runs, so an
+// agent waits for this once: awaitReceiveTimestamps() after opening a socket with timestamps on.
+constexpr std::chrono::milliseconds kTimestampWarmup{2};      // when the kernel cannot be asked
+constexpr std::chrono::milliseconds kTimestampWarmupLimit{10};  // the longest wait for the work queue
+
+// Returns once the kernel timestamps received packets, at most `limit` from now. It asks the kernel
+// itself: a datagram a loopback UDP socket sends to itself is received before send() returns, so a
+// kernel receive time earlier than that return means timestamping is on (without it, the time is
+// taken later, at recvmsg). Immediate when another socket on the machine keeps timestamping on; in
+// a fresh process typically well under kTimestampWarmup. Without a usable loopback it sleeps
+// kTimestampWarmup. Returns whether timestamping was seen to be on.
+bool awaitReceiveTimestamps(std::chrono::microseconds limit = kTimestampWarmupLimit);
 
 enum class SocketKind : std::uint8_t { Raw, Datagram };
 

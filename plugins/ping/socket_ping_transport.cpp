@@ -5,7 +5,6 @@
 #include <poll.h>
 
 #include <algorithm>
-#include <thread>
 #include <vector>
 
 namespace streamswarm::ping {
@@ -31,7 +30,7 @@ std::string SocketPingTransport::prepare(Family family) {
   if (!problem.empty())
     e.socket.reset();
   else
-    std::this_thread::sleep_for(netprobe::kTimestampWarmup);
+    (void)netprobe::awaitReceiveTimestamps();
   return problem;
 }
 

@@ -8,7 +8,6 @@
 #include <poll.h>
 
 #include <algorithm>
-#include <thread>
 #include <vector>
 
 namespace streamswarm::traceroute {
@@ -38,7 +37,7 @@ std::string SocketTraceTransport::prepare(Family family) {
   if (!problem.empty())
     e = Endpoint{};
   else
-    std::this_thread::sleep_for(netprobe::kTimestampWarmup);
+    (void)netprobe::awaitReceiveTimestamps();
   return problem;
 }
 

@@ -91,7 +91,7 @@ BOOST_AUTO_TEST_CASE(raw_echo_on_loopback_has_kernel_timestamps_and_ttl) {
     BOOST_TEST(s.receiveTtl() == "");
     const std::uint8_t accepted[] = {family == Family::V4 ? icmp4::kEchoReply : icmp6::kEchoReply};
     BOOST_TEST(s.acceptIcmpTypes(accepted) == "");
-    std::this_thread::sleep_for(kTimestampWarmup);
+    BOOST_TEST(awaitReceiveTimestamps());
     std::vector<std::uint8_t> packet;
     const std::vector<std::uint8_t> payload(16, 0x5a);
     buildEchoRequest(family, 0x4242, 7, payload, packet);
@@ -140,7 +140,7 @@ BOOST_AUTO_TEST_CASE(ping_socket_replies_and_queued_time_exceeded) {
       BOOST_TEST(s.enableKernelTimestamps(true) == "");
       BOOST_TEST(s.bindTo(family == Family::V4 ? IpAddress() : *IpAddress::parse("::")) == "");
       const auto id = s.localPort();  // the kernel's identifier for this ping socket
-      std::this_thread::sleep_for(kTimestampWarmup);
+      BOOST_TEST(awaitReceiveTimestamps());
       std::vector<std::uint8_t> packet;
       const std::vector<std::uint8_t> payload(8, 1);
       buildEchoRequest(family, id, 1, payload, packet);
