@@ -30,7 +30,7 @@ constexpr int kReceiveBufferBytes = 4 << 20;
 // asks for it, so a packet arriving in the first moments may carry no kernel time (the probes then
 // time it in user space, and count how many were kernel-timed). Sockets are kept across runs, so an
 // agent waits for this once: awaitReceiveTimestamps() after opening a socket with timestamps on.
-constexpr std::chrono::milliseconds kTimestampWarmup{2};      // when the kernel cannot be asked
+constexpr std::chrono::milliseconds kTimestampWarmup{2};        // when the kernel cannot be asked
 constexpr std::chrono::milliseconds kTimestampWarmupLimit{10};  // the longest wait for the work queue
 
 // Returns once the kernel timestamps received packets, at most `limit` from now. It asks the kernel
